@@ -1,0 +1,11 @@
+//! twgate: a CI/CD security gate for Twilio Serverless. Data flows one way:
+//! source (`twilio`) → [`inventory::Inventory`] → [`policy::Policy::evaluate`] → [`report::Report`] → renderers.
+
+pub mod app;
+pub mod cli;
+pub mod exit;
+pub mod inventory;
+pub mod output;
+pub mod policy;
+pub mod report;
+pub mod twilio;

@@ -1,0 +1,61 @@
+//! Writing a report file atomically: readers see the old file or the whole new one, never a part.
+
+use std::fs::{self, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+/// Writes `contents` to `path` through a temporary file in the same directory and a rename.
+/// On any failure the temporary file is removed and `path` is left as it was.
+pub fn write_atomically(path: &Path, contents: &[u8]) -> io::Result<()> {
+    let directory = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let file_name = path.file_name().ok_or_else(|| {
+        io::Error::new(io::ErrorKind::InvalidInput, "the output path names no file")
+    })?;
+    let temporary = directory.join(format!(
+        ".{}.twgate-{}.tmp",
+        file_name.to_string_lossy(),
+        std::process::id()
+    ));
+    let result = (|| {
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&temporary)?;
+        file.write_all(contents)?;
+        file.sync_all()?;
+        fs::rename(&temporary, path)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&temporary);
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replaces_the_file_whole_and_leaves_no_temporary() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("report.json");
+        fs::write(&path, "old").expect("write");
+        write_atomically(&path, b"new").expect("atomic write");
+        assert_eq!(fs::read_to_string(&path).expect("read"), "new");
+        assert_eq!(fs::read_dir(dir.path()).expect("list").count(), 1);
+    }
+
+    #[test]
+    fn a_failed_write_leaves_nothing_behind() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let target = dir.path().join("is-a-directory");
+        fs::create_dir(&target).expect("mkdir");
+        fs::write(target.join("keep"), "x").expect("write");
+        assert!(write_atomically(&target, b"new").is_err());
+        assert_eq!(fs::read_dir(dir.path()).expect("list").count(), 1);
+        assert!(write_atomically(&dir.path().join("missing/report.json"), b"x").is_err());
+    }
+}

@@ -1,0 +1,336 @@
+//! Deciding one route's verdict under a policy: deny globs first, then allow rules, honouring expiry.
+
+use serde::Serialize;
+
+use super::{AllowRule, Date, Policy};
+use crate::inventory::{Kind, Visibility};
+
+/// What the policy needs to know about a route.
+#[derive(Debug, Clone, Copy)]
+pub struct RouteFacts<'a> {
+    /// The service's SID.
+    pub service_sid: &'a str,
+    /// The service's unique name.
+    pub service_name: &'a str,
+    /// The environment's unique name.
+    pub environment_name: &'a str,
+    /// The environment's domain suffix (empty for none).
+    pub environment_suffix: &'a str,
+    /// Function or asset.
+    pub kind: Kind,
+    /// The URL path.
+    pub path: &'a str,
+    /// The deployed visibility.
+    pub visibility: &'a Visibility,
+}
+
+/// The outcome for one route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// Exposed and not allowed: fails the build.
+    Violation,
+    /// Exposed, and an allow rule says that is intended.
+    Allowed,
+    /// Not exposed in a way that needs permission.
+    Ok,
+}
+
+impl Verdict {
+    /// The lower-case name used in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Violation => "violation",
+            Verdict::Allowed => "allowed",
+            Verdict::Ok => "ok",
+        }
+    }
+}
+
+/// A verdict with the rule that decided it and the reason shown to the user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    /// The verdict.
+    pub verdict: Verdict,
+    /// The deciding rule's id (`allow[0]`, `deny[1]`), if a rule decided.
+    pub rule: Option<String>,
+    /// Why, in words.
+    pub reason: String,
+}
+
+impl Decision {
+    fn new(verdict: Verdict, rule: Option<String>, reason: String) -> Decision {
+        Decision {
+            verdict,
+            rule,
+            reason,
+        }
+    }
+}
+
+impl Policy {
+    /// Decides `route`'s verdict on `today` (allow rules past their `expires` date no longer allow).
+    pub fn evaluate(&self, route: &RouteFacts<'_>, today: Date) -> Decision {
+        match route.visibility {
+            Visibility::Private => {
+                return Decision::new(
+                    Verdict::Ok,
+                    None,
+                    "private: not reachable from the internet".to_string(),
+                );
+            }
+            Visibility::Protected if !self.protected_requires_allow => {
+                return Decision::new(
+                    Verdict::Ok,
+                    None,
+                    "protected: requests need a valid X-Twilio-Signature".to_string(),
+                );
+            }
+            Visibility::Unknown(raw) => {
+                return Decision::new(
+                    Verdict::Violation,
+                    None,
+                    format!(
+                        "unknown visibility \"{raw}\": treated as exposed until twgate understands it"
+                    ),
+                );
+            }
+            Visibility::Public | Visibility::Protected => {}
+        }
+        if let Some(deny) = self
+            .deny
+            .iter()
+            .find(|rule| rule.paths.iter().any(|glob| glob.is_match(route.path)))
+        {
+            let glob = deny
+                .paths
+                .iter()
+                .find(|glob| glob.is_match(route.path))
+                .map_or("", |glob| glob.as_str());
+            let why = deny.reason.as_deref().unwrap_or("denied by policy");
+            return Decision::new(
+                Verdict::Violation,
+                Some(deny.id()),
+                format!(
+                    "{} and matches deny glob \"{glob}\": {why}",
+                    route.visibility
+                ),
+            );
+        }
+        let mut matching = self.allow.iter().filter(|rule| rule.covers(route));
+        let first_match = matching.next();
+        if let Some(rule) = first_match
+            .into_iter()
+            .chain(matching)
+            .find(|rule| !rule.is_expired(today))
+        {
+            return Decision::new(Verdict::Allowed, Some(rule.id()), rule.reason.clone());
+        }
+        match first_match {
+            Some(expired) => Decision::new(
+                Verdict::Violation,
+                Some(expired.id()),
+                format!(
+                    "{} and the allow rule that covered it expired on {}: {}",
+                    route.visibility,
+                    expired.expires.map(|d| d.to_string()).unwrap_or_default(),
+                    expired.reason
+                ),
+            ),
+            None => Decision::new(
+                Verdict::Violation,
+                None,
+                format!("{} and no allow rule covers it", route.visibility),
+            ),
+        }
+    }
+}
+
+impl AllowRule {
+    /// Whether the rule's paths and filters match `route`, regardless of expiry.
+    fn covers(&self, route: &RouteFacts<'_>) -> bool {
+        let service_ok = self.services.is_empty()
+            || self
+                .services
+                .iter()
+                .any(|name| name == route.service_name || name == route.service_sid);
+        let environment_ok = self.environments.is_empty()
+            || self.environments.iter().any(|name| {
+                name == route.environment_name
+                    || (!route.environment_suffix.is_empty() && name == route.environment_suffix)
+            });
+        let kind_ok = self.kinds.is_empty() || self.kinds.contains(&route.kind);
+        service_ok
+            && environment_ok
+            && kind_ok
+            && self.paths.iter().any(|glob| glob.is_match(route.path))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::PolicySource;
+
+    fn policy(text: &str) -> Policy {
+        Policy::from_yaml(text, PolicySource::Builtin("test")).expect("valid policy")
+    }
+
+    fn today() -> Date {
+        Date::parse("2026-06-15").expect("valid")
+    }
+
+    fn facts<'a>(path: &'a str, visibility: &'a Visibility) -> RouteFacts<'a> {
+        RouteFacts {
+            service_sid: "ZS1",
+            service_name: "portal",
+            environment_name: "dev-environment",
+            environment_suffix: "dev",
+            kind: Kind::Asset,
+            path,
+            visibility,
+        }
+    }
+
+    const RULES: &str = "allow:\n  - paths: ['*.html', '*.csv']\n    reason: site\ndeny:\n  - paths: ['*.csv']\n    reason: data\n";
+
+    #[test]
+    fn public_route_without_a_rule_is_a_violation() {
+        let decision = policy(RULES).evaluate(&facts("/x.pdf", &Visibility::Public), today());
+        assert_eq!(decision.verdict, Verdict::Violation);
+        assert_eq!(decision.rule, None);
+        assert_eq!(decision.reason, "public and no allow rule covers it");
+    }
+
+    #[test]
+    fn allow_rule_allows_and_gives_its_reason() {
+        let decision =
+            policy(RULES).evaluate(&facts("/a/index.html", &Visibility::Public), today());
+        assert_eq!(
+            decision,
+            Decision::new(Verdict::Allowed, Some("allow[0]".into()), "site".into())
+        );
+    }
+
+    #[test]
+    fn deny_beats_allow_and_ignores_case() {
+        let decision = policy(RULES).evaluate(&facts("/Export.CSV", &Visibility::Public), today());
+        assert_eq!(decision.verdict, Verdict::Violation);
+        assert_eq!(decision.rule.as_deref(), Some("deny[0]"));
+        assert!(decision.reason.contains("data"), "{}", decision.reason);
+    }
+
+    #[test]
+    fn expired_rule_no_longer_allows_and_says_so() {
+        let text = "allow:\n  - paths: ['*.pdf']\n    reason: brochure\n    expires: 2026-06-14\n";
+        let decision = policy(text).evaluate(&facts("/b.pdf", &Visibility::Public), today());
+        assert_eq!(decision.verdict, Verdict::Violation);
+        assert_eq!(
+            decision.reason,
+            "public and the allow rule that covered it expired on 2026-06-14: brochure"
+        );
+        let on_last_day = Date::parse("2026-06-14").expect("valid");
+        let decision = policy(text).evaluate(&facts("/b.pdf", &Visibility::Public), on_last_day);
+        assert_eq!(decision.verdict, Verdict::Allowed);
+    }
+
+    #[test]
+    fn a_live_rule_after_an_expired_one_still_allows() {
+        let text = "allow:\n  - paths: ['*.pdf']\n    reason: old\n    expires: 2020-01-01\n  - paths: ['/b.pdf']\n    reason: new\n";
+        let decision = policy(text).evaluate(&facts("/b.pdf", &Visibility::Public), today());
+        assert_eq!(decision.rule.as_deref(), Some("allow[1]"));
+    }
+
+    #[test]
+    fn private_is_ok_and_protected_is_ok_unless_policy_says_otherwise() {
+        let lenient = policy(RULES);
+        assert_eq!(
+            lenient
+                .evaluate(&facts("/x.csv", &Visibility::Private), today())
+                .verdict,
+            Verdict::Ok
+        );
+        assert_eq!(
+            lenient
+                .evaluate(&facts("/x.pdf", &Visibility::Protected), today())
+                .verdict,
+            Verdict::Ok
+        );
+        let strict = policy(
+            "protected_requires_allow: true\nallow:\n  - paths: /hook\n    reason: webhook\n",
+        );
+        assert_eq!(
+            strict
+                .evaluate(&facts("/x", &Visibility::Protected), today())
+                .verdict,
+            Verdict::Violation
+        );
+        assert_eq!(
+            strict
+                .evaluate(&facts("/hook", &Visibility::Protected), today())
+                .verdict,
+            Verdict::Allowed
+        );
+    }
+
+    #[test]
+    fn unknown_visibility_is_always_a_violation() {
+        let weird = Visibility::Unknown("semi".into());
+        let decision = policy(RULES).evaluate(&facts("/index.html", &weird), today());
+        assert_eq!(decision.verdict, Verdict::Violation);
+        assert!(decision.reason.contains("\"semi\""));
+    }
+
+    #[test]
+    fn filters_limit_a_rule_to_services_environments_and_kinds() {
+        let text = "allow:\n  - paths: '/**'\n    reason: r\n    services: [portal]\n    environments: [dev]\n    kinds: [function]\n";
+        let policy = policy(text);
+        let mut route = facts("/x", &Visibility::Public);
+        assert_eq!(
+            policy.evaluate(&route, today()).verdict,
+            Verdict::Violation,
+            "asset kind"
+        );
+        route.kind = Kind::Function;
+        assert_eq!(policy.evaluate(&route, today()).verdict, Verdict::Allowed);
+        route.environment_suffix = "stage";
+        route.environment_name = "stage-environment";
+        assert_eq!(
+            policy.evaluate(&route, today()).verdict,
+            Verdict::Violation,
+            "other environment"
+        );
+        route.environment_name = "dev";
+        route.service_name = "other";
+        assert_eq!(
+            policy.evaluate(&route, today()).verdict,
+            Verdict::Violation,
+            "other service"
+        );
+        route.service_sid = "portal";
+        assert_eq!(
+            policy.evaluate(&route, today()).verdict,
+            Verdict::Allowed,
+            "by SID"
+        );
+    }
+
+    #[test]
+    fn the_default_policy_allows_web_assets_and_nothing_else() {
+        let default = Policy::builtin_default();
+        let verdict = |path: &str, kind: Kind| {
+            let mut route = facts(path, &Visibility::Public);
+            route.kind = kind;
+            default.evaluate(&route, today()).verdict
+        };
+        assert_eq!(verdict("/index.html", Kind::Asset), Verdict::Allowed);
+        assert_eq!(verdict("/img/logo.png", Kind::Asset), Verdict::Allowed);
+        assert_eq!(verdict("/fonts/a.woff2", Kind::Asset), Verdict::Allowed);
+        assert_eq!(verdict("/", Kind::Asset), Verdict::Allowed);
+        assert_eq!(verdict("/customers.csv", Kind::Asset), Verdict::Violation);
+        assert_eq!(verdict("/.env", Kind::Asset), Verdict::Violation);
+        assert_eq!(verdict("/config.json", Kind::Asset), Verdict::Violation);
+        assert_eq!(verdict("/call-log", Kind::Function), Verdict::Violation);
+        assert_eq!(verdict("/app.js", Kind::Function), Verdict::Violation);
+    }
+}

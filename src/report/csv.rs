@@ -1,0 +1,105 @@
+//! The CSV report: one row per route, starting with the columns of the Relay Hawk scanner's CSV
+//! (`type,url,path,SID,service_name,service_sid`), with spreadsheet formula injection neutralised.
+
+use super::Report;
+
+const HEADER: [&str; 14] = [
+    "type",
+    "url",
+    "path",
+    "SID",
+    "service_name",
+    "service_sid",
+    "environment",
+    "visibility",
+    "verdict",
+    "rule",
+    "reason",
+    "account_sid",
+    "domain_name",
+    "fingerprint",
+];
+
+/// Renders `report` as CSV (RFC 4180, CRLF line ends), one row per result.
+pub fn render(report: &Report) -> String {
+    let mut out = String::new();
+    push_row(&mut out, HEADER.iter().copied());
+    for finding in &report.results {
+        push_row(
+            &mut out,
+            [
+                finding.kind.as_str(),
+                finding.url.as_deref().unwrap_or(""),
+                &finding.path,
+                &finding.version_sid,
+                &finding.service_name,
+                &finding.service_sid,
+                &finding.environment,
+                &finding.visibility,
+                finding.verdict.as_str(),
+                finding.rule.as_deref().unwrap_or(""),
+                &finding.reason,
+                &finding.account_sid,
+                &finding.domain_name,
+                &finding.fingerprint,
+            ],
+        );
+    }
+    out
+}
+
+fn push_row<'a>(out: &mut String, cells: impl IntoIterator<Item = &'a str>) {
+    let cells: Vec<String> = cells.into_iter().map(cell).collect();
+    out.push_str(&cells.join(","));
+    out.push_str("\r\n");
+}
+
+/// One cell: a value a spreadsheet would run as a formula gets a leading `'`, then the cell is quoted
+/// when it holds a comma, quote or line break.
+fn cell(value: &str) -> String {
+    let neutral = if value.starts_with(['=', '+', '-', '@', '\t', '\r', '|']) {
+        format!("'{value}")
+    } else {
+        value.to_string()
+    };
+    if neutral.contains([',', '"', '\n', '\r'])
+        || neutral.starts_with(' ')
+        || neutral.ends_with(' ')
+    {
+        format!("\"{}\"", neutral.replace('"', "\"\""))
+    } else {
+        neutral
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{fixtures, golden::assert_golden};
+
+    #[test]
+    fn csv_matches_the_golden_file() {
+        assert_golden("report.csv", &render(&fixtures::report()));
+    }
+
+    #[test]
+    fn formulas_are_neutralised_and_quoting_is_rfc4180() {
+        assert_eq!(cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(cell("+1"), "'+1");
+        assert_eq!(cell("-1"), "'-1");
+        assert_eq!(cell("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(cell("\tx"), "'\tx");
+        assert_eq!(cell("a,b"), "\"a,b\"");
+        assert_eq!(cell("line\nbreak"), "\"line\nbreak\"");
+        assert_eq!(cell("/plain/path"), "/plain/path");
+    }
+
+    #[test]
+    fn header_starts_with_the_relay_hawk_columns() {
+        let text = render(&fixtures::report());
+        assert!(text.starts_with(
+            "type,url,path,SID,service_name,service_sid,environment,visibility,verdict,"
+        ));
+        assert_eq!(text.lines().count(), 1 + fixtures::report().results.len());
+    }
+}

@@ -1,0 +1,373 @@
+//! The report: every live route with its verdict, counts, and whether the audit was complete. Built
+//! once from an inventory and a policy; every output format is a pure function of it.
+
+pub mod csv;
+pub mod json;
+pub mod table;
+
+use serde::Serialize;
+
+use crate::inventory::{Inventory, Kind, Visibility, live_url};
+use crate::policy::{Date, Policy, PolicySource, RouteFacts, Verdict};
+
+/// The JSON report's schema version; bumped on any incompatible change.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The outcome of one audit.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// Always [`SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// Whether every service and environment in scope was read. An incomplete report never passes.
+    pub complete: bool,
+    /// Why the audit is incomplete.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// The policy that decided the verdicts.
+    pub policy: PolicyInfo,
+    /// Counts over `results`.
+    pub summary: Summary,
+    /// Every live route, sorted by service, environment, kind and path.
+    pub results: Vec<Finding>,
+}
+
+/// Which policy was used.
+#[derive(Debug, Clone, Serialize)]
+pub struct PolicyInfo {
+    /// The file's path, or the name of the built-in policy.
+    pub source: String,
+    /// `file` or `builtin`.
+    pub kind: &'static str,
+    /// Allow rules past their `expires` date.
+    pub expired_rules: Vec<ExpiredRule>,
+}
+
+/// An allow rule that no longer allows anything.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExpiredRule {
+    /// The rule's id, such as `allow[3]`.
+    pub rule: String,
+    /// The line of the policy file the rule starts on.
+    pub line: u64,
+    /// The last day it allowed anything.
+    pub expires: String,
+    /// The rule's reason.
+    pub reason: String,
+}
+
+/// Counts of the report's results.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    /// Services read.
+    pub services: usize,
+    /// Environments read.
+    pub environments: usize,
+    /// Live routes.
+    pub routes: usize,
+    /// Routes anyone can reach.
+    pub public: usize,
+    /// Routes that need a Twilio signature.
+    pub protected: usize,
+    /// Routes only the service itself can reach.
+    pub private: usize,
+    /// Routes whose visibility twgate does not know.
+    pub unknown: usize,
+    /// Routes that fail the policy.
+    pub violations: usize,
+    /// Exposed routes an allow rule covers.
+    pub allowed: usize,
+}
+
+/// One live route and its verdict.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// The account (`AC…`).
+    pub account_sid: String,
+    /// The service (`ZS…`).
+    pub service_sid: String,
+    /// The service's unique name.
+    pub service_name: String,
+    /// The environment's unique name.
+    pub environment: String,
+    /// The environment (`ZE…`).
+    pub environment_sid: String,
+    /// The environment's domain.
+    pub domain_name: String,
+    /// Function or asset.
+    pub kind: Kind,
+    /// The URL path.
+    pub path: String,
+    /// The full URL; `None` for private routes, which no URL reaches.
+    pub url: Option<String>,
+    /// The deployed visibility, as a lower-case word (or as Twilio sent it, when unknown).
+    pub visibility: String,
+    /// The deployed version (`ZN…`).
+    pub version_sid: String,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// The rule that decided, such as `allow[0]` or `deny[1]`.
+    pub rule: Option<String>,
+    /// Why, in words.
+    pub reason: String,
+    /// A stable identity of the route across runs:
+    /// `v1|{account_sid}|{service_unique_name}|{environment_unique_name}|{kind}|{path}`.
+    pub fingerprint: String,
+}
+
+impl Report {
+    /// Judges every route of `inventory` under `policy` on `today`. `error` is why the inventory is
+    /// incomplete, if it is.
+    pub fn build(
+        inventory: &Inventory,
+        policy: &Policy,
+        today: Date,
+        error: Option<String>,
+    ) -> Report {
+        let mut results = Vec::new();
+        let mut summary = Summary::default();
+        for account in &inventory.accounts {
+            for service in &account.services {
+                summary.services += 1;
+                for environment in &service.environments {
+                    summary.environments += 1;
+                    for route in &environment.routes {
+                        let facts = RouteFacts {
+                            service_sid: &service.sid,
+                            service_name: &service.unique_name,
+                            environment_name: &environment.unique_name,
+                            environment_suffix: &environment.domain_suffix,
+                            kind: route.kind,
+                            path: &route.path,
+                            visibility: &route.visibility,
+                        };
+                        let decision = policy.evaluate(&facts, today);
+                        results.push(Finding {
+                            account_sid: account.sid.clone(),
+                            service_sid: service.sid.clone(),
+                            service_name: service.unique_name.clone(),
+                            environment: environment.unique_name.clone(),
+                            environment_sid: environment.sid.clone(),
+                            domain_name: environment.domain_name.clone(),
+                            kind: route.kind,
+                            path: route.path.clone(),
+                            url: live_url(&environment.domain_name, &route.path, &route.visibility),
+                            visibility: route.visibility.as_str().to_string(),
+                            version_sid: route.version_sid.clone(),
+                            verdict: decision.verdict,
+                            rule: decision.rule,
+                            reason: decision.reason,
+                            fingerprint: format!(
+                                "v1|{}|{}|{}|{}|{}",
+                                account.sid,
+                                service.unique_name,
+                                environment.unique_name,
+                                route.kind,
+                                route.path
+                            ),
+                        });
+                        match route.visibility {
+                            Visibility::Public => summary.public += 1,
+                            Visibility::Protected => summary.protected += 1,
+                            Visibility::Private => summary.private += 1,
+                            Visibility::Unknown(_) => summary.unknown += 1,
+                        }
+                    }
+                }
+            }
+        }
+        results.sort_by(|a, b| {
+            (
+                &a.account_sid,
+                &a.service_name,
+                &a.environment,
+                a.kind,
+                &a.path,
+            )
+                .cmp(&(
+                    &b.account_sid,
+                    &b.service_name,
+                    &b.environment,
+                    b.kind,
+                    &b.path,
+                ))
+        });
+        summary.routes = results.len();
+        summary.violations = results
+            .iter()
+            .filter(|f| f.verdict == Verdict::Violation)
+            .count();
+        summary.allowed = results
+            .iter()
+            .filter(|f| f.verdict == Verdict::Allowed)
+            .count();
+        Report {
+            schema_version: SCHEMA_VERSION,
+            complete: error.is_none(),
+            error,
+            policy: PolicyInfo::new(policy, today),
+            summary,
+            results,
+        }
+    }
+}
+
+impl PolicyInfo {
+    fn new(policy: &Policy, today: Date) -> PolicyInfo {
+        PolicyInfo {
+            source: policy.source.to_string(),
+            kind: match policy.source {
+                PolicySource::File(_) => "file",
+                PolicySource::Builtin(_) => "builtin",
+            },
+            expired_rules: policy
+                .expired_rules(today)
+                .map(|rule| ExpiredRule {
+                    rule: rule.id(),
+                    line: rule.at.line,
+                    expires: rule.expires.map(|d| d.to_string()).unwrap_or_default(),
+                    reason: rule.reason.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod fixtures {
+    //! A small inventory and policy shared by the renderers' golden tests.
+
+    use super::*;
+    use crate::inventory::{Account, Environment, Route, Service};
+
+    fn route(kind: Kind, path: &str, visibility: &str, version: &str) -> Route {
+        Route {
+            kind,
+            path: path.into(),
+            visibility: Visibility::parse(visibility),
+            version_sid: version.into(),
+            resource_sid: None,
+        }
+    }
+
+    /// A report with a violation, an allowed route, protected/private/unknown routes and an expired rule.
+    pub fn report() -> Report {
+        let inventory = Inventory {
+            accounts: vec![Account {
+                sid: "AC00000000000000000000000000000001".into(),
+                services: vec![Service {
+                    sid: "ZS00000000000000000000000000000001".into(),
+                    unique_name: "portal".into(),
+                    friendly_name: "Portal".into(),
+                    environments: vec![Environment {
+                        sid: "ZE00000000000000000000000000000001".into(),
+                        unique_name: "production".into(),
+                        domain_suffix: String::new(),
+                        domain_name: "portal-1234.twil.io".into(),
+                        build_sid: Some("ZB00000000000000000000000000000001".into()),
+                        routes: vec![
+                            route(Kind::Asset, "/index.html", "public", "ZN01"),
+                            route(Kind::Asset, "/=cmd|'/c calc'!A1.csv", "PUBLIC", "ZN02"),
+                            route(Kind::Function, "/call-log", "public", "ZN03"),
+                            route(Kind::Function, "/sms/reply", "protected", "ZN04"),
+                            route(Kind::Function, "/lib/db", "private", "ZN05"),
+                            route(Kind::Asset, "/brochure.pdf", "public", "ZN06"),
+                            route(Kind::Function, "/beta", "semi-public", "ZN07"),
+                        ],
+                    }],
+                }],
+            }],
+        };
+        let policy = Policy::from_yaml(
+            "allow:\n  - paths: '*.html'\n    reason: web page\n  - paths: /brochure.pdf\n    reason: brochure, until the new site ships\n    expires: 2026-01-31\ndeny:\n  - paths: '*.csv'\n    reason: data files must never be public\n",
+            PolicySource::Builtin("test policy"),
+        )
+        .expect("valid policy");
+        Report::build(
+            &inventory,
+            &policy,
+            Date::parse("2026-12-03").expect("valid"),
+            None,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summary_counts_every_route() {
+        let report = fixtures::report();
+        assert_eq!(
+            report.summary,
+            Summary {
+                services: 1,
+                environments: 1,
+                routes: 7,
+                public: 4,
+                protected: 1,
+                private: 1,
+                unknown: 1,
+                violations: 4,
+                allowed: 1,
+            }
+        );
+        assert!(report.complete);
+        assert_eq!(report.policy.expired_rules.len(), 1);
+    }
+
+    #[test]
+    fn results_are_sorted_and_fingerprinted() {
+        let report = fixtures::report();
+        let paths: Vec<_> = report
+            .results
+            .iter()
+            .map(|f| (f.kind, f.path.as_str()))
+            .collect();
+        assert_eq!(paths[0], (Kind::Function, "/beta"));
+        assert_eq!(paths[6], (Kind::Asset, "/index.html"));
+        assert_eq!(
+            report.results[0].fingerprint,
+            "v1|AC00000000000000000000000000000001|portal|production|function|/beta"
+        );
+    }
+
+    #[test]
+    fn an_error_makes_the_report_incomplete() {
+        let report = Report::build(
+            &Inventory::default(),
+            &Policy::builtin_default(),
+            Date::today(),
+            Some("boom".into()),
+        );
+        assert!(!report.complete);
+        assert_eq!(report.error.as_deref(), Some("boom"));
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod golden {
+    //! Golden-file comparison: `TWGATE_UPDATE_GOLDEN=1 cargo test` rewrites the files in `tests/golden/`.
+
+    /// Asserts that `actual` equals the golden file `name`, or rewrites it when asked to.
+    pub fn assert_golden(name: &str, actual: &str) {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/golden")
+            .join(name);
+        if std::env::var_os("TWGATE_UPDATE_GOLDEN").is_some() {
+            std::fs::write(&path, actual).expect("write golden file");
+            return;
+        }
+        let expected = std::fs::read_to_string(&path).unwrap_or_else(|error| {
+            panic!(
+                "{}: {error}; run with TWGATE_UPDATE_GOLDEN=1 to create it",
+                path.display()
+            )
+        });
+        assert!(
+            expected == actual,
+            "{} differs from the output; run with TWGATE_UPDATE_GOLDEN=1 to accept.\n--- expected\n{expected}\n--- actual\n{actual}",
+            path.display()
+        );
+    }
+}

@@ -1,0 +1,173 @@
+//! The human-readable report: one line per exposed route, violations first, then notes and counts.
+
+use std::fmt::Write;
+
+use super::{Finding, Report};
+use crate::policy::Verdict;
+
+const HEADINGS: [&str; 7] = [
+    "VERDICT",
+    "VISIBILITY",
+    "SERVICE",
+    "ENVIRONMENT",
+    "KIND",
+    "URL",
+    "REASON",
+];
+
+/// Renders `report` as an aligned text table with a summary.
+pub fn render(report: &Report) -> String {
+    let mut out = String::new();
+    let summary = &report.summary;
+    let _ = writeln!(out, "Policy: {}", clean(&report.policy.source));
+    let _ = writeln!(
+        out,
+        "Audited {} {}, {} {}, {} live {}.",
+        summary.services,
+        plural(summary.services, "service", "services"),
+        summary.environments,
+        plural(summary.environments, "environment", "environments"),
+        summary.routes,
+        plural(summary.routes, "route", "routes"),
+    );
+    if let Some(error) = &report.error {
+        let _ = writeln!(
+            out,
+            "\nINCOMPLETE: the audit stopped early: {}",
+            clean(error)
+        );
+    }
+    let mut exposed: Vec<&Finding> = report
+        .results
+        .iter()
+        .filter(|f| f.verdict != Verdict::Ok)
+        .collect();
+    exposed.sort_by_key(|f| f.verdict);
+    if exposed.is_empty() {
+        out.push_str("\nNo exposed routes.\n");
+    } else {
+        out.push('\n');
+        let rows: Vec<[String; 7]> = exposed.iter().map(|f| row(f)).collect();
+        let headings = HEADINGS.map(str::to_string);
+        let mut widths = [0usize; 7];
+        for cells in std::iter::once(&headings).chain(&rows) {
+            for (width, cell) in widths.iter_mut().zip(cells) {
+                *width = (*width).max(cell.chars().count());
+            }
+        }
+        for cells in std::iter::once(&headings).chain(&rows) {
+            let mut line = String::new();
+            for (index, (cell, width)) in cells.iter().zip(widths).enumerate() {
+                if index + 1 == cells.len() {
+                    line.push_str(cell);
+                } else {
+                    let _ = write!(line, "{cell:<width$}  ");
+                }
+            }
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
+    }
+    for expired in &report.policy.expired_rules {
+        let _ = writeln!(
+            out,
+            "\nnote: {} (line {}) expired on {} and no longer allows anything: {}",
+            expired.rule,
+            expired.line,
+            expired.expires,
+            clean(&expired.reason)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\n{} {}: {} public, {} protected, {} private{}. {} {}, {} allowed.",
+        summary.routes,
+        plural(summary.routes, "route", "routes"),
+        summary.public,
+        summary.protected,
+        summary.private,
+        if summary.unknown > 0 {
+            format!(", {} of unknown visibility", summary.unknown)
+        } else {
+            String::new()
+        },
+        summary.violations,
+        plural(summary.violations, "violation", "violations"),
+        summary.allowed,
+    );
+    let verdict = if !report.complete {
+        "INCOMPLETE: not every service was read, so this is not a pass.".to_string()
+    } else if summary.violations > 0 {
+        format!(
+            "FAIL: {} {}.",
+            summary.violations,
+            plural(summary.violations, "violation", "violations")
+        )
+    } else {
+        "PASS: nothing is exposed that the policy does not allow.".to_string()
+    };
+    out.push_str(&verdict);
+    out.push('\n');
+    out
+}
+
+fn row(finding: &Finding) -> [String; 7] {
+    let reason = match &finding.rule {
+        Some(rule) => format!("[{rule}] {}", finding.reason),
+        None => finding.reason.clone(),
+    };
+    [
+        finding.verdict.as_str().to_string(),
+        clean(&finding.visibility),
+        clean(&finding.service_name),
+        clean(&finding.environment),
+        finding.kind.as_str().to_string(),
+        clean(finding.url.as_deref().unwrap_or(&finding.path)),
+        clean(&reason),
+    ]
+}
+
+fn plural<'a>(count: usize, one: &'a str, many: &'a str) -> &'a str {
+    if count == 1 { one } else { many }
+}
+
+/// Text from the API shown on a terminal: control characters (escape sequences, line breaks) are
+/// printed escaped, so a crafted path cannot rewrite the screen or forge lines.
+fn clean(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| {
+            let escaped: Vec<char> = if c.is_control() {
+                c.escape_default().collect()
+            } else {
+                vec![c]
+            };
+            escaped
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{fixtures, golden::assert_golden};
+
+    #[test]
+    fn table_matches_the_golden_file() {
+        assert_golden("report.txt", &render(&fixtures::report()));
+    }
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(clean("/a\u{1b}[31mred\nx"), "/a\\u{1b}[31mred\\nx");
+    }
+
+    #[test]
+    fn an_incomplete_report_says_so_and_never_passes() {
+        let mut report = fixtures::report();
+        report.complete = false;
+        report.error = Some("could not reach Twilio".into());
+        let text = render(&report);
+        assert!(text.contains("INCOMPLETE: the audit stopped early: could not reach Twilio"));
+        assert!(text.ends_with("INCOMPLETE: not every service was read, so this is not a pass.\n"));
+    }
+}

@@ -1,0 +1,516 @@
+//! The HTTP client for Twilio's API: Basic auth, a shared bound on requests in flight, retries of
+//! transient failures, and paging that only ever follows URLs on the configured API origin.
+
+use std::collections::HashSet;
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use reqwest::{StatusCode, Url};
+use serde::de::DeserializeOwned;
+use tokio::sync::Semaphore;
+
+use super::config::Credentials;
+use super::models::{ErrorBody, Page, parse_page};
+
+/// Pages twgate follows in one list before deciding the API is looping.
+const MAX_PAGES: usize = 10_000;
+/// Items asked for per page: Twilio's maximum, so big accounts need few requests.
+const PAGE_SIZE: u32 = 1000;
+/// The first retry waits up to this long; each later one up to twice as long as the one before.
+const BACKOFF_BASE: Duration = Duration::from_millis(250);
+/// No single wait between retries is longer than this.
+const BACKOFF_CAP: Duration = Duration::from_secs(8);
+
+/// How the client behaves.
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    /// The API's base URL, such as `https://serverless.twilio.com`.
+    pub base_url: Url,
+    /// Who to authenticate as.
+    pub credentials: Credentials,
+    /// Requests in flight at once, across the whole audit.
+    pub concurrency: usize,
+    /// Time limit of one request, from sending to the end of the body.
+    pub timeout: Duration,
+    /// Retries of one request after a 429, 5xx, 408, reset or timeout.
+    pub max_retries: u32,
+    /// 0: quiet; 1: one line per request on standard error.
+    pub verbose: u8,
+}
+
+/// Why a request to Twilio failed. None of these messages ever contains a credential.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// Twilio rejected the credentials.
+    #[error(
+        "Twilio rejected the credentials (HTTP 401{code}) for GET {url}: check {variables}",
+        code = twilio_code(*.code, .message)
+    )]
+    Unauthorized {
+        /// The request URL.
+        url: String,
+        /// Twilio's error code.
+        code: Option<u64>,
+        /// Twilio's error message.
+        message: Option<String>,
+        /// The variables that hold the credentials in use.
+        variables: &'static str,
+    },
+    /// The credentials are valid but may not read this.
+    #[error(
+        "permission denied (HTTP 403{code}) for GET {url}: the account may be suspended or closed, or the API key \
+         may not read Serverless resources; use the auth token or a key with that permission",
+        code = twilio_code(*.code, .message)
+    )]
+    Forbidden {
+        /// The request URL.
+        url: String,
+        /// Twilio's error code.
+        code: Option<u64>,
+        /// Twilio's error message.
+        message: Option<String>,
+    },
+    /// Any other unexpected HTTP status, after retries where they apply.
+    #[error("Twilio answered HTTP {status}{code} for GET {url}{retried}",
+        code = twilio_code(*.code, .message),
+        retried = retried(*.attempts))]
+    Status {
+        /// The request URL.
+        url: String,
+        /// The HTTP status.
+        status: u16,
+        /// Twilio's error code.
+        code: Option<u64>,
+        /// Twilio's error message.
+        message: Option<String>,
+        /// How many times the request was sent.
+        attempts: u32,
+    },
+    /// The request could not be sent or its answer not received.
+    #[error("could not reach Twilio at GET {url}: {detail}{retried}", retried = retried(*.attempts))]
+    Network {
+        /// The request URL.
+        url: String,
+        /// What went wrong.
+        detail: String,
+        /// How many times the request was sent.
+        attempts: u32,
+    },
+    /// The answer was not what the API documents.
+    #[error("unexpected answer from GET {url}: {detail}")]
+    Malformed {
+        /// The request URL.
+        url: String,
+        /// What was wrong with it.
+        detail: String,
+    },
+    /// A `next_page_url` that twgate will not follow.
+    #[error("refusing to follow next_page_url {url}: {why}")]
+    UnsafePage {
+        /// The URL Twilio gave.
+        url: String,
+        /// Why it is refused.
+        why: String,
+    },
+    /// The HTTP client could not be set up.
+    #[error("cannot set up the HTTP client: {0}")]
+    Setup(String),
+}
+
+fn twilio_code(code: Option<u64>, message: &Option<String>) -> String {
+    match (code, message) {
+        (Some(code), Some(message)) => format!(", Twilio error {code}: {message}"),
+        (Some(code), None) => format!(", Twilio error {code}"),
+        (None, Some(message)) => format!(": {message}"),
+        (None, None) => String::new(),
+    }
+}
+
+fn retried(attempts: u32) -> String {
+    if attempts > 1 {
+        format!(" (after {attempts} attempts)")
+    } else {
+        String::new()
+    }
+}
+
+/// A client for one account's API; shared by every task of an audit.
+#[derive(Debug)]
+pub struct Client {
+    http: reqwest::Client,
+    options: ClientOptions,
+    in_flight: Semaphore,
+    requests: AtomicU64,
+}
+
+/// What became of one attempt.
+enum Attempt {
+    Done(Vec<u8>),
+    Retry {
+        error: ApiError,
+        wait: Option<Duration>,
+    },
+    Fail(ApiError),
+}
+
+impl Client {
+    /// Builds a client. Redirects are never followed, so credentials cannot be sent elsewhere.
+    pub fn new(options: ClientOptions) -> Result<Client, ApiError> {
+        // Several clients in one process share one provider; a second install is refused, which is fine.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(options.timeout.min(Duration::from_secs(10)))
+            .timeout(options.timeout)
+            .user_agent(concat!("twgate/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|error| ApiError::Setup(error_chain(&error)))?;
+        Ok(Client {
+            http,
+            in_flight: Semaphore::new(options.concurrency.max(1)),
+            options,
+            requests: AtomicU64::new(0),
+        })
+    }
+
+    /// The URL of the first page of a list, or of a resource: `path` under the base URL, such as
+    /// `/v1/Services`. Lists ask for Twilio's largest page size.
+    pub fn url(&self, path: &str, list: bool) -> Url {
+        let mut url = self.options.base_url.clone();
+        let joined = format!("{}{path}", url.path().trim_end_matches('/'));
+        url.set_path(&joined);
+        if list {
+            url.query_pairs_mut()
+                .append_pair("PageSize", &PAGE_SIZE.to_string());
+        }
+        url
+    }
+
+    /// Requests sent so far, retries included.
+    pub fn request_count(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
+    }
+
+    /// Fetches and parses one JSON resource.
+    pub async fn get<T: DeserializeOwned>(&self, url: &Url) -> Result<T, ApiError> {
+        let body = self.fetch(url).await?;
+        serde_json::from_slice(&body).map_err(|error| ApiError::Malformed {
+            url: url.to_string(),
+            detail: error.to_string(),
+        })
+    }
+
+    /// Reads every page of the list at `first`, calling `each_page` with each page's items as they arrive.
+    pub async fn for_each_page<T: DeserializeOwned>(
+        &self,
+        first: Url,
+        key: &str,
+        mut each_page: impl FnMut(Vec<T>),
+    ) -> Result<(), ApiError> {
+        let mut seen = HashSet::new();
+        let mut next = Some(first);
+        while let Some(url) = next.take() {
+            if !seen.insert(url.to_string()) {
+                return Err(ApiError::UnsafePage {
+                    url: url.to_string(),
+                    why: "that page was already read: the list loops".to_string(),
+                });
+            }
+            if seen.len() > MAX_PAGES {
+                return Err(ApiError::UnsafePage {
+                    url: url.to_string(),
+                    why: format!("more than {MAX_PAGES} pages in one list"),
+                });
+            }
+            let body = self.fetch(&url).await?;
+            let page: Page<T> = parse_page(&body, key).map_err(|detail| ApiError::Malformed {
+                url: url.to_string(),
+                detail,
+            })?;
+            each_page(page.items);
+            next = page
+                .next_page_url
+                .map(|text| self.check_next_page(&text))
+                .transpose()?;
+        }
+        Ok(())
+    }
+
+    /// Reads every page of the list at `first`.
+    pub async fn list<T: DeserializeOwned>(
+        &self,
+        first: Url,
+        key: &str,
+    ) -> Result<Vec<T>, ApiError> {
+        let mut all = Vec::new();
+        self.for_each_page(first, key, |items| all.extend(items))
+            .await?;
+        Ok(all)
+    }
+
+    /// A next-page URL is followed only when it is absolute and on the configured API origin and path.
+    fn check_next_page(&self, text: &str) -> Result<Url, ApiError> {
+        let refuse = |why: &str| ApiError::UnsafePage {
+            url: text.to_string(),
+            why: why.to_string(),
+        };
+        let url = Url::parse(text).map_err(|_| refuse("not an absolute URL"))?;
+        let base = &self.options.base_url;
+        if url.origin() != base.origin() {
+            return Err(refuse(&format!(
+                "it is not on the API origin {}: credentials are only ever sent there",
+                base.origin().ascii_serialization()
+            )));
+        }
+        if !url.path().starts_with(base.path().trim_end_matches('/')) {
+            return Err(refuse("it is outside the API's base path"));
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(refuse("it carries credentials of its own"));
+        }
+        Ok(url)
+    }
+
+    /// Sends GET `url` until it succeeds, fails for good, or the retries are spent.
+    async fn fetch(&self, url: &Url) -> Result<Vec<u8>, ApiError> {
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            match self.attempt(url, attempts).await {
+                Attempt::Done(body) => return Ok(body),
+                Attempt::Fail(error) => return Err(error),
+                Attempt::Retry { error, wait } => {
+                    if attempts > self.options.max_retries {
+                        return Err(error);
+                    }
+                    let wait = wait.unwrap_or_else(|| backoff(attempts));
+                    if self.options.verbose > 0 {
+                        eprintln!(
+                            "twgate: retrying GET {url} in {} ms: {error}",
+                            wait.as_millis()
+                        );
+                    }
+                    tokio::time::sleep(wait).await;
+                }
+            }
+        }
+    }
+
+    async fn attempt(&self, url: &Url, attempts: u32) -> Attempt {
+        let Ok(_permit) = self.in_flight.acquire().await else {
+            return Attempt::Fail(ApiError::Setup(
+                "the request limiter was closed".to_string(),
+            ));
+        };
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        let started = Instant::now();
+        let credentials = &self.options.credentials;
+        let sent = self
+            .http
+            .get(url.clone())
+            .basic_auth(&credentials.username, Some(credentials.secret.expose()))
+            .header(reqwest::header::ACCEPT, "application/json")
+            .send()
+            .await;
+        let network = |error: reqwest::Error| ApiError::Network {
+            url: url.to_string(),
+            detail: error_chain(&error),
+            attempts,
+        };
+        let response = match sent {
+            Ok(response) => response,
+            Err(error) => {
+                return Attempt::Retry {
+                    error: network(error),
+                    wait: None,
+                };
+            }
+        };
+        let status = response.status();
+        let retry_after = retry_after(&response);
+        let body = match response.bytes().await {
+            Ok(body) => body.to_vec(),
+            Err(error) => {
+                return Attempt::Retry {
+                    error: network(error),
+                    wait: None,
+                };
+            }
+        };
+        if self.options.verbose > 0 {
+            eprintln!(
+                "twgate: GET {url} -> {} ({} ms, {} bytes)",
+                status.as_u16(),
+                started.elapsed().as_millis(),
+                body.len()
+            );
+        }
+        if status.is_success() {
+            return Attempt::Done(body);
+        }
+        let ErrorBody { code, message } = ErrorBody::parse(&body);
+        let url = url.to_string();
+        match status {
+            StatusCode::UNAUTHORIZED => Attempt::Fail(ApiError::Unauthorized {
+                url,
+                code,
+                message,
+                variables: credentials.variables(),
+            }),
+            StatusCode::FORBIDDEN => Attempt::Fail(ApiError::Forbidden { url, code, message }),
+            StatusCode::TOO_MANY_REQUESTS | StatusCode::REQUEST_TIMEOUT => Attempt::Retry {
+                error: ApiError::Status {
+                    url,
+                    status: status.as_u16(),
+                    code,
+                    message,
+                    attempts,
+                },
+                wait: retry_after,
+            },
+            _ if status.is_server_error() => Attempt::Retry {
+                error: ApiError::Status {
+                    url,
+                    status: status.as_u16(),
+                    code,
+                    message,
+                    attempts,
+                },
+                wait: retry_after,
+            },
+            _ => Attempt::Fail(ApiError::Status {
+                url,
+                status: status.as_u16(),
+                code,
+                message,
+                attempts,
+            }),
+        }
+    }
+}
+
+/// `Retry-After` in seconds, when the server sent one (capped, so a hostile value cannot stall the audit).
+fn retry_after(response: &reqwest::Response) -> Option<Duration> {
+    let seconds: u64 = response
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    Some(Duration::from_secs(seconds).min(BACKOFF_CAP))
+}
+
+/// Exponential backoff with full jitter: a random wait between zero and `BACKOFF_BASE * 2^(attempt-1)`.
+fn backoff(attempt: u32) -> Duration {
+    let ceiling = BACKOFF_BASE
+        .saturating_mul(1u32 << attempt.saturating_sub(1).min(16))
+        .min(BACKOFF_CAP);
+    let random = RandomState::new().build_hasher().finish();
+    let millis = ceiling.as_millis() as u64;
+    Duration::from_millis(random % (millis + 1))
+}
+
+/// An error with its causes, such as "error sending request: connection refused".
+fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::twilio::config::Secret;
+
+    fn client(base: &str) -> Client {
+        Client::new(ClientOptions {
+            base_url: Url::parse(base).expect("valid"),
+            credentials: Credentials {
+                account_sid: "AC1".into(),
+                username: "AC1".into(),
+                secret: Secret::new("token"),
+            },
+            concurrency: 2,
+            timeout: Duration::from_secs(5),
+            max_retries: 0,
+            verbose: 0,
+        })
+        .expect("client")
+    }
+
+    #[test]
+    fn list_urls_ask_for_the_largest_page() {
+        let client = client("https://serverless.twilio.com/");
+        assert_eq!(
+            client.url("/v1/Services", true).as_str(),
+            "https://serverless.twilio.com/v1/Services?PageSize=1000"
+        );
+        let proxied = self::client("https://proxy.example/twilio");
+        assert_eq!(
+            proxied.url("/v1/Services/ZS1", false).as_str(),
+            "https://proxy.example/twilio/v1/Services/ZS1"
+        );
+    }
+
+    #[test]
+    fn next_pages_must_stay_on_the_api_origin() {
+        let client = client("https://serverless.twilio.com");
+        assert!(
+            client
+                .check_next_page("https://serverless.twilio.com/v1/Services?PageToken=PT1")
+                .is_ok()
+        );
+        for bad in [
+            "https://evil.example/v1/Services?PageToken=PT1",
+            "http://serverless.twilio.com/v1/Services",
+            "https://serverless.twilio.com:444/v1/Services",
+            "/v1/Services?PageToken=PT1",
+            "https://user:pw@serverless.twilio.com/v1/Services",
+        ] {
+            assert!(client.check_next_page(bad).is_err(), "{bad}");
+        }
+        let proxied = self::client("https://proxy.example/twilio");
+        assert!(
+            proxied
+                .check_next_page("https://proxy.example/other/v1/Services")
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn backoff_grows_but_stays_capped() {
+        for attempt in 1..40 {
+            let ceiling = BACKOFF_BASE
+                .saturating_mul(1 << (attempt - 1).min(16))
+                .min(BACKOFF_CAP);
+            assert!(backoff(attempt) <= ceiling);
+        }
+    }
+
+    #[test]
+    fn error_messages_name_the_variables_and_never_the_secret() {
+        let error = ApiError::Unauthorized {
+            url: "https://serverless.twilio.com/v1/Services".into(),
+            code: Some(20003),
+            message: Some("Authenticate".into()),
+            variables: "TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN",
+        };
+        assert_eq!(
+            error.to_string(),
+            "Twilio rejected the credentials (HTTP 401, Twilio error 20003: Authenticate) for GET \
+             https://serverless.twilio.com/v1/Services: check TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN"
+        );
+    }
+}

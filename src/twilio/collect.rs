@@ -1,0 +1,340 @@
+//! Building the inventory of a live account: every service, every environment, and the routes of each
+//! environment's current build, fetched concurrently within the client's bound on requests in flight.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use tokio::sync::OnceCell;
+use tokio::task::JoinSet;
+
+use super::client::{ApiError, Client};
+use super::models::{
+    BuildEntry, BuildModel, EnvironmentModel, ResourceModel, ServiceModel, VersionModel,
+};
+use crate::inventory::{Account, Environment, Inventory, Kind, Route, Service, Visibility};
+
+/// Which services and environments to audit; empty lists mean all.
+#[derive(Debug, Clone, Default)]
+pub struct Filters {
+    /// Service unique names or SIDs.
+    pub services: Vec<String>,
+    /// Environment unique names or domain suffixes.
+    pub environments: Vec<String>,
+}
+
+/// Why the inventory could not be completed.
+#[derive(Debug, thiserror::Error)]
+pub enum CollectError {
+    /// A request failed.
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    /// A `--service` filter named no service of the account.
+    #[error(
+        "--service {0:?} matched no service of the account: give a service's unique name or its SID (ZS…)"
+    )]
+    UnknownService(String),
+    /// An `--environment` filter named no environment of the audited services.
+    #[error(
+        "--environment {0:?} matched no environment of the audited services: give an environment's unique name or domain suffix"
+    )]
+    UnknownEnvironment(String),
+    /// A build lists a version SID that none of the service's functions or assets has.
+    #[error(
+        "build {build_sid} of service {service} lists {kind} version {version_sid}, which no {kind} of the service has"
+    )]
+    UnresolvedVersion {
+        /// The service's unique name.
+        service: String,
+        /// The build.
+        build_sid: String,
+        /// The version the build lists.
+        version_sid: String,
+        /// Function or asset.
+        kind: Kind,
+    },
+}
+
+/// What an audit read: the inventory, and the error that stopped it early, if any. An inventory with
+/// an error is incomplete and must never be reported as a pass.
+#[derive(Debug)]
+pub struct Collected {
+    /// What was read.
+    pub inventory: Inventory,
+    /// Why reading stopped early.
+    pub error: Option<CollectError>,
+}
+
+impl Filters {
+    fn wants_service(&self, service: &ServiceModel) -> bool {
+        self.services.is_empty()
+            || self
+                .services
+                .iter()
+                .any(|wanted| names_service(wanted, &service.sid, &service.unique_name))
+    }
+
+    fn wants_environment(&self, environment: &EnvironmentModel) -> bool {
+        self.environments.is_empty()
+            || self.environments.iter().any(|wanted| {
+                names_environment(
+                    wanted,
+                    &environment.unique_name,
+                    environment.domain_suffix.as_deref(),
+                )
+            })
+    }
+
+    /// The first filter that matched nothing in `inventory`.
+    fn unmatched(&self, inventory: &Inventory) -> Option<CollectError> {
+        let services = || {
+            inventory
+                .accounts
+                .iter()
+                .flat_map(|account| &account.services)
+        };
+        if let Some(wanted) = self
+            .services
+            .iter()
+            .find(|wanted| !services().any(|s| names_service(wanted, &s.sid, &s.unique_name)))
+        {
+            return Some(CollectError::UnknownService(wanted.clone()));
+        }
+        self.environments
+            .iter()
+            .find(|wanted| {
+                !services()
+                    .flat_map(|s| &s.environments)
+                    .any(|e| names_environment(wanted, &e.unique_name, Some(&e.domain_suffix)))
+            })
+            .map(|wanted| CollectError::UnknownEnvironment(wanted.clone()))
+    }
+}
+
+fn names_service(wanted: &str, sid: &str, unique_name: &str) -> bool {
+    wanted == sid || wanted.eq_ignore_ascii_case(unique_name)
+}
+
+fn names_environment(wanted: &str, unique_name: &str, suffix: Option<&str>) -> bool {
+    wanted.eq_ignore_ascii_case(unique_name)
+        || suffix.is_some_and(|suffix| !suffix.is_empty() && wanted.eq_ignore_ascii_case(suffix))
+}
+
+/// Reads what `account_sid` serves. Services start as soon as their page of the list arrives.
+pub async fn collect(client: Arc<Client>, account_sid: &str, filters: &Filters) -> Collected {
+    let mut tasks = JoinSet::new();
+    let mut order = Vec::new();
+    let listing = client
+        .for_each_page(
+            client.url("/v1/Services", true),
+            "services",
+            |page: Vec<ServiceModel>| {
+                for service in page
+                    .into_iter()
+                    .filter(|service| filters.wants_service(service))
+                {
+                    order.push(service.sid.clone());
+                    tasks.spawn(read_service(client.clone(), service, filters.clone()));
+                }
+            },
+        )
+        .await;
+    let mut error = listing.err().map(CollectError::from);
+    let mut services = HashMap::new();
+    if error.is_some() {
+        tasks.abort_all();
+    }
+    while let Some(joined) = tasks.join_next().await {
+        match joined {
+            Ok(Ok(service)) => {
+                services.insert(service.sid.clone(), service);
+            }
+            Ok(Err(failure)) => {
+                if error.is_none() {
+                    error = Some(failure);
+                    tasks.abort_all();
+                }
+            }
+            Err(join_error) if join_error.is_cancelled() => {}
+            Err(join_error) => std::panic::resume_unwind(join_error.into_panic()),
+        }
+    }
+    let inventory = Inventory {
+        accounts: vec![Account {
+            sid: account_sid.to_string(),
+            services: order
+                .iter()
+                .filter_map(|sid| services.remove(sid))
+                .collect(),
+        }],
+    };
+    let error = error.or_else(|| filters.unmatched(&inventory));
+    Collected { inventory, error }
+}
+
+/// Versions of a service's functions or assets, by SID: read only when a build lists a bare SID.
+#[derive(Default)]
+struct VersionIndex {
+    functions: OnceCell<HashMap<String, VersionModel>>,
+    assets: OnceCell<HashMap<String, VersionModel>>,
+}
+
+async fn read_service(
+    client: Arc<Client>,
+    service: ServiceModel,
+    filters: Filters,
+) -> Result<Service, CollectError> {
+    let environments: Vec<EnvironmentModel> = client
+        .list(
+            client.url(&format!("/v1/Services/{}/Environments", service.sid), true),
+            "environments",
+        )
+        .await?;
+    let environments: Vec<EnvironmentModel> = environments
+        .into_iter()
+        .filter(|environment| filters.wants_environment(environment))
+        .collect();
+    let index = Arc::new(VersionIndex::default());
+    let service_name = Arc::new(service.unique_name.clone());
+    let mut builds = JoinSet::new();
+    for (position, environment) in environments.iter().enumerate() {
+        if let Some(build_sid) = environment.build_sid.clone() {
+            let (client, index, service_sid, name) = (
+                client.clone(),
+                index.clone(),
+                service.sid.clone(),
+                service_name.clone(),
+            );
+            builds.spawn(async move {
+                let routes = read_build(&client, &service_sid, &name, &build_sid, &index).await;
+                (position, routes)
+            });
+        }
+    }
+    let mut routes_by_position = HashMap::new();
+    while let Some(joined) = builds.join_next().await {
+        match joined {
+            Ok((position, routes)) => {
+                routes_by_position.insert(position, routes?);
+            }
+            Err(join_error) if join_error.is_cancelled() => {}
+            Err(join_error) => std::panic::resume_unwind(join_error.into_panic()),
+        }
+    }
+    Ok(Service {
+        friendly_name: service
+            .friendly_name
+            .unwrap_or_else(|| service.unique_name.clone()),
+        environments: environments
+            .into_iter()
+            .enumerate()
+            .map(|(position, environment)| Environment {
+                sid: environment.sid,
+                unique_name: environment.unique_name,
+                domain_suffix: environment.domain_suffix.unwrap_or_default(),
+                domain_name: environment.domain_name,
+                build_sid: environment.build_sid,
+                routes: routes_by_position.remove(&position).unwrap_or_default(),
+            })
+            .collect(),
+        sid: service.sid,
+        unique_name: service.unique_name,
+    })
+}
+
+async fn read_build(
+    client: &Client,
+    service_sid: &str,
+    service_name: &str,
+    build_sid: &str,
+    index: &VersionIndex,
+) -> Result<Vec<Route>, CollectError> {
+    let build: BuildModel = client
+        .get(&client.url(
+            &format!("/v1/Services/{service_sid}/Builds/{build_sid}"),
+            false,
+        ))
+        .await?;
+    let mut routes = Vec::new();
+    for (kind, entries) in [
+        (Kind::Function, build.function_versions.unwrap_or_default()),
+        (Kind::Asset, build.asset_versions.unwrap_or_default()),
+    ] {
+        for entry in entries {
+            let version = match entry {
+                BuildEntry::Version(version) => version,
+                BuildEntry::Sid(version_sid) => {
+                    let versions = index.of(kind, client, service_sid).await?;
+                    versions.get(&version_sid).cloned().ok_or_else(|| {
+                        CollectError::UnresolvedVersion {
+                            service: service_name.to_string(),
+                            build_sid: build.sid.clone(),
+                            version_sid,
+                            kind,
+                        }
+                    })?
+                }
+            };
+            let resource_sid = match kind {
+                Kind::Function => version.function_sid,
+                Kind::Asset => version.asset_sid,
+            };
+            let route = Route {
+                kind,
+                path: version.path,
+                visibility: Visibility::parse(&version.visibility),
+                version_sid: version.sid,
+                resource_sid,
+            };
+            routes.extend(route.with_root_alias());
+        }
+    }
+    Ok(routes)
+}
+
+impl VersionIndex {
+    async fn of(
+        &self,
+        kind: Kind,
+        client: &Client,
+        service_sid: &str,
+    ) -> Result<&HashMap<String, VersionModel>, ApiError> {
+        let cell = match kind {
+            Kind::Function => &self.functions,
+            Kind::Asset => &self.assets,
+        };
+        cell.get_or_try_init(|| all_versions(client, service_sid, kind))
+            .await
+    }
+}
+
+/// Every version of every function (or asset) of a service, by version SID.
+async fn all_versions(
+    client: &Client,
+    service_sid: &str,
+    kind: Kind,
+) -> Result<HashMap<String, VersionModel>, ApiError> {
+    let (collection, key) = match kind {
+        Kind::Function => ("Functions", "function_versions"),
+        Kind::Asset => ("Assets", "asset_versions"),
+    };
+    let base = format!("/v1/Services/{service_sid}/{collection}");
+    let resources: Vec<ResourceModel> = client
+        .list(client.url(&base, true), &collection.to_ascii_lowercase())
+        .await?;
+    let mut versions = HashMap::new();
+    for resource in resources {
+        let url = client.url(&format!("{base}/{}/Versions", resource.sid), true);
+        for mut version in client.list::<VersionModel>(url, key).await? {
+            match kind {
+                Kind::Function => version
+                    .function_sid
+                    .get_or_insert_with(|| resource.sid.clone()),
+                Kind::Asset => version
+                    .asset_sid
+                    .get_or_insert_with(|| resource.sid.clone()),
+            };
+            versions.insert(version.sid.clone(), version);
+        }
+    }
+    Ok(versions)
+}

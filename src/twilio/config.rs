@@ -1,0 +1,352 @@
+//! Where to reach Twilio and with which credentials, read from the environment the Twilio CLI uses.
+
+use std::fmt;
+
+use reqwest::Url;
+
+/// A secret (auth token or API key secret) that never prints itself.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret value.
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    /// The secret itself, for the one place that must send it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// How twgate authenticates: the account to audit, and the Basic-auth pair that reaches it.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    /// The account being audited (`AC…`).
+    pub account_sid: String,
+    /// The Basic-auth user: the account SID, or an API key SID (`SK…`).
+    pub username: String,
+    /// The auth token or API key secret.
+    pub secret: Secret,
+}
+
+/// A configuration problem found before any request is made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// A required variable is not set.
+    #[error("{0}")]
+    Missing(String),
+    /// A variable is set to something that cannot be right.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl Credentials {
+    /// Reads `TWILIO_ACCOUNT_SID` with `TWILIO_AUTH_TOKEN`, or with `TWILIO_API_KEY` + `TWILIO_API_SECRET`
+    /// (the API key wins when both are set). `lookup` reads one environment variable.
+    pub fn from_env(lookup: impl Fn(&str) -> Option<String>) -> Result<Credentials, ConfigError> {
+        let get = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
+        let account_sid = get("TWILIO_ACCOUNT_SID").ok_or_else(|| {
+            ConfigError::Missing(
+                "TWILIO_ACCOUNT_SID is not set: set it to the SID (AC…) of the account to audit, \
+                 with TWILIO_AUTH_TOKEN, or with TWILIO_API_KEY and TWILIO_API_SECRET"
+                    .to_string(),
+            )
+        })?;
+        let account_sid = account_sid.trim().to_string();
+        if !is_sid(&account_sid, "AC") {
+            return Err(ConfigError::Invalid(format!(
+                "TWILIO_ACCOUNT_SID must be an account SID: AC followed by 32 hexadecimal digits \
+                 (it is {} characters long{})",
+                account_sid.len(),
+                if account_sid.starts_with("SK") {
+                    " and starts with SK: that is an API key, which goes in TWILIO_API_KEY"
+                } else {
+                    ""
+                }
+            )));
+        }
+        match (get("TWILIO_API_KEY"), get("TWILIO_API_SECRET")) {
+            (Some(key), Some(secret)) => {
+                let key = key.trim().to_string();
+                if !is_sid(&key, "SK") {
+                    return Err(ConfigError::Invalid(
+                        "TWILIO_API_KEY must be an API key SID: SK followed by 32 hexadecimal digits".to_string(),
+                    ));
+                }
+                Ok(Credentials {
+                    account_sid,
+                    username: key,
+                    secret: Secret::new(secret),
+                })
+            }
+            (Some(_), None) => Err(ConfigError::Missing(
+                "TWILIO_API_KEY is set but TWILIO_API_SECRET is not: set the key's secret too"
+                    .to_string(),
+            )),
+            (None, Some(_)) => Err(ConfigError::Missing(
+                "TWILIO_API_SECRET is set but TWILIO_API_KEY is not: set the key's SID (SK…) too"
+                    .to_string(),
+            )),
+            (None, None) => {
+                let token = get("TWILIO_AUTH_TOKEN").ok_or_else(|| {
+                    ConfigError::Missing(
+                        "no secret: set TWILIO_AUTH_TOKEN, or TWILIO_API_KEY and TWILIO_API_SECRET"
+                            .to_string(),
+                    )
+                })?;
+                Ok(Credentials {
+                    username: account_sid.clone(),
+                    account_sid,
+                    secret: Secret::new(token),
+                })
+            }
+        }
+    }
+
+    /// The environment variables a user should check when Twilio rejects these credentials.
+    pub fn variables(&self) -> &'static str {
+        if self.username.starts_with("SK") {
+            "TWILIO_ACCOUNT_SID, TWILIO_API_KEY and TWILIO_API_SECRET"
+        } else {
+            "TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN"
+        }
+    }
+}
+
+fn is_sid(text: &str, prefix: &str) -> bool {
+    text.len() == 34 && text.starts_with(prefix) && text[2..].bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// The Serverless API's base URL: `api_url` when given, else the regional host named by
+/// `TWILIO_REGION` / `TWILIO_EDGE`, else `https://serverless.twilio.com`.
+pub fn api_base_url(
+    api_url: Option<&str>,
+    region: Option<&str>,
+    edge: Option<&str>,
+) -> Result<Url, ConfigError> {
+    let region = region.map(str::trim).filter(|value| !value.is_empty());
+    let edge = edge.map(str::trim).filter(|value| !value.is_empty());
+    let text = match (api_url, region, edge) {
+        (Some(url), _, _) => url.trim().to_string(),
+        (None, None, None) => "https://serverless.twilio.com".to_string(),
+        (None, region, edge) => {
+            let region = region.unwrap_or("us1");
+            let edge = match edge {
+                Some(edge) => edge,
+                None => default_edge(region).ok_or_else(|| {
+                    ConfigError::Invalid(format!(
+                        "TWILIO_REGION={region} has no default edge twgate knows: set TWILIO_EDGE too"
+                    ))
+                })?,
+            };
+            for (name, value) in [("TWILIO_REGION", region), ("TWILIO_EDGE", edge)] {
+                if !value
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                {
+                    return Err(ConfigError::Invalid(format!(
+                        "{name} may only hold letters, digits and dashes"
+                    )));
+                }
+            }
+            format!("https://serverless.{edge}.{region}.twilio.com")
+        }
+    };
+    parse_base(&text)
+}
+
+fn default_edge(region: &str) -> Option<&'static str> {
+    match region {
+        "us1" => Some("ashburn"),
+        "ie1" => Some("dublin"),
+        "au1" => Some("sydney"),
+        _ => None,
+    }
+}
+
+fn parse_base(text: &str) -> Result<Url, ConfigError> {
+    let invalid = |why: &str| ConfigError::Invalid(format!("API URL \"{text}\" {why}"));
+    let url = Url::parse(text).map_err(|error| invalid(&format!("is not a URL ({error})")))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(ConfigError::Invalid(
+            "the API URL must not contain credentials: set them in TWILIO_* variables".to_string(),
+        ));
+    }
+    let host = url.host_str().ok_or_else(|| invalid("has no host"))?;
+    match url.scheme() {
+        "https" => {}
+        "http" if is_loopback(host) => {}
+        "http" => {
+            return Err(invalid(
+                "uses plain http to a host that is not this machine: credentials would cross the network unencrypted; use https",
+            ));
+        }
+        _ => return Err(invalid("must start with https://")),
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(invalid("must not have a query or fragment"));
+    }
+    let mut base = url;
+    let trimmed = base.path().trim_end_matches('/').to_string();
+    base.set_path(&trimmed);
+    Ok(base)
+}
+
+fn is_loopback(host: &str) -> bool {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    host == "localhost"
+        || bare
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    const AC: &str = "AC0123456789abcdef0123456789abcdef";
+    const SK: &str = "SK0123456789abcdef0123456789abcdef";
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |name| map.get(name).cloned()
+    }
+
+    #[test]
+    fn auth_token_credentials() {
+        let creds = Credentials::from_env(env(&[
+            ("TWILIO_ACCOUNT_SID", AC),
+            ("TWILIO_AUTH_TOKEN", "tok"),
+        ]))
+        .expect("valid");
+        assert_eq!(creds.username, AC);
+        assert_eq!(creds.secret.expose(), "tok");
+        assert_eq!(
+            creds.variables(),
+            "TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN"
+        );
+    }
+
+    #[test]
+    fn api_key_credentials_win_over_the_token() {
+        let creds = Credentials::from_env(env(&[
+            ("TWILIO_ACCOUNT_SID", AC),
+            ("TWILIO_AUTH_TOKEN", "tok"),
+            ("TWILIO_API_KEY", SK),
+            ("TWILIO_API_SECRET", "sec"),
+        ]))
+        .expect("valid");
+        assert_eq!(creds.username, SK);
+        assert_eq!(creds.account_sid, AC);
+        assert_eq!(creds.secret.expose(), "sec");
+    }
+
+    #[test]
+    fn missing_or_malformed_variables_are_explained() {
+        let error = |pairs: &[(&str, &str)]| {
+            Credentials::from_env(env(pairs))
+                .expect_err("invalid")
+                .to_string()
+        };
+        assert!(error(&[]).contains("TWILIO_ACCOUNT_SID is not set"));
+        assert!(error(&[("TWILIO_ACCOUNT_SID", AC)]).contains("TWILIO_AUTH_TOKEN"));
+        assert!(
+            error(&[("TWILIO_ACCOUNT_SID", "AC123"), ("TWILIO_AUTH_TOKEN", "t")])
+                .contains("32 hexadecimal")
+        );
+        assert!(
+            error(&[("TWILIO_ACCOUNT_SID", SK), ("TWILIO_AUTH_TOKEN", "t")])
+                .contains("TWILIO_API_KEY")
+        );
+        assert!(
+            error(&[("TWILIO_ACCOUNT_SID", AC), ("TWILIO_API_KEY", SK)])
+                .contains("TWILIO_API_SECRET is not")
+        );
+        assert!(
+            error(&[
+                ("TWILIO_ACCOUNT_SID", AC),
+                ("TWILIO_API_KEY", "x"),
+                ("TWILIO_API_SECRET", "s")
+            ])
+            .contains("SK followed")
+        );
+    }
+
+    #[test]
+    fn secrets_never_print() {
+        let secret = Secret::new("hunter2");
+        assert_eq!(format!("{secret} {secret:?}"), "*** ***");
+        let creds = Credentials {
+            account_sid: AC.into(),
+            username: AC.into(),
+            secret,
+        };
+        assert!(!format!("{creds:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn base_url_from_flag_region_and_edge() {
+        let url = |a: Option<&str>, r: Option<&str>, e: Option<&str>| {
+            api_base_url(a, r, e).map(|u| u.to_string())
+        };
+        assert_eq!(
+            url(None, None, None).as_deref(),
+            Ok("https://serverless.twilio.com/")
+        );
+        assert_eq!(
+            url(None, Some("ie1"), None).as_deref(),
+            Ok("https://serverless.dublin.ie1.twilio.com/")
+        );
+        assert_eq!(
+            url(None, None, Some("sydney")).as_deref(),
+            Ok("https://serverless.sydney.us1.twilio.com/")
+        );
+        assert_eq!(
+            url(None, Some("au1"), Some("tokyo")).as_deref(),
+            Ok("https://serverless.tokyo.au1.twilio.com/")
+        );
+        assert!(url(None, Some("jp1"), None).is_err());
+        assert_eq!(
+            url(Some("http://127.0.0.1:8080/"), Some("ie1"), None).as_deref(),
+            Ok("http://127.0.0.1:8080/")
+        );
+        assert_eq!(
+            url(Some("https://proxy.example/twilio/"), None, None).as_deref(),
+            Ok("https://proxy.example/twilio")
+        );
+    }
+
+    #[test]
+    fn unsafe_base_urls_are_refused() {
+        for bad in [
+            "http://example.com",
+            "ftp://x",
+            "https://u:p@host",
+            "not a url",
+            "https://h/?a=b",
+            "http://10.0.0.1",
+        ] {
+            assert!(api_base_url(Some(bad), None, None).is_err(), "{bad}");
+        }
+        assert!(api_base_url(Some("http://localhost:1"), None, None).is_ok());
+        assert!(api_base_url(Some("http://[::1]:1"), None, None).is_ok());
+    }
+}

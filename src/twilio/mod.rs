@@ -1,0 +1,11 @@
+//! Reading a live account through Twilio's REST API: configuration, the HTTP client, wire models and
+//! the inventory collector. Nothing outside this module talks to Twilio.
+
+pub mod client;
+pub mod collect;
+pub mod config;
+pub mod models;
+
+pub use client::{ApiError, Client, ClientOptions};
+pub use collect::{Collected, Filters, collect};
+pub use config::{ConfigError, Credentials, Secret};

@@ -1,0 +1,193 @@
+//! The shapes of Twilio's JSON answers that twgate reads, and the paging envelope around lists.
+
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+/// A Serverless service.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ServiceModel {
+    /// `ZS…`
+    pub sid: String,
+    /// The service's unique name.
+    pub unique_name: String,
+    /// The service's friendly name.
+    #[serde(default)]
+    pub friendly_name: Option<String>,
+}
+
+/// An environment of a service.
+#[derive(Debug, Clone, Deserialize)]
+pub struct EnvironmentModel {
+    /// `ZE…`
+    pub sid: String,
+    /// The environment's unique name.
+    pub unique_name: String,
+    /// The domain suffix; null for a production environment without one.
+    #[serde(default)]
+    pub domain_suffix: Option<String>,
+    /// The domain the environment serves on.
+    pub domain_name: String,
+    /// The deployed build; null when nothing is deployed.
+    #[serde(default)]
+    pub build_sid: Option<String>,
+}
+
+/// A build: the versions it deploys.
+#[derive(Debug, Clone, Deserialize)]
+pub struct BuildModel {
+    /// `ZB…`
+    pub sid: String,
+    /// Function versions in the build.
+    #[serde(default)]
+    pub function_versions: Option<Vec<BuildEntry>>,
+    /// Asset versions in the build.
+    #[serde(default)]
+    pub asset_versions: Option<Vec<BuildEntry>>,
+}
+
+/// One entry of a build's version lists: a full object (what the API returns), or a bare version SID
+/// (what the spec's prose describes).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum BuildEntry {
+    /// A bare `ZN…` SID, to be resolved through the versions endpoints.
+    Sid(String),
+    /// A version object.
+    Version(VersionModel),
+}
+
+/// A function or asset version.
+#[derive(Debug, Clone, Deserialize)]
+pub struct VersionModel {
+    /// `ZN…`
+    pub sid: String,
+    /// The URL path.
+    pub path: String,
+    /// The visibility string as Twilio sent it.
+    pub visibility: String,
+    /// The function's SID, for function versions.
+    #[serde(default)]
+    pub function_sid: Option<String>,
+    /// The asset's SID, for asset versions.
+    #[serde(default)]
+    pub asset_sid: Option<String>,
+}
+
+/// A function or asset: only its SID is needed, to list its versions.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ResourceModel {
+    /// `ZH…`
+    pub sid: String,
+}
+
+/// One page of a list.
+#[derive(Debug)]
+pub struct Page<T> {
+    /// The page's items.
+    pub items: Vec<T>,
+    /// The absolute URL of the next page, if there is one.
+    pub next_page_url: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Meta {
+    #[serde(default)]
+    key: Option<String>,
+    #[serde(default)]
+    next_page_url: Option<String>,
+}
+
+/// Parses a list page whose items are under `key` (Twilio's `{"<key>": [...], "meta": {...}}`).
+pub fn parse_page<T: DeserializeOwned>(body: &[u8], key: &str) -> Result<Page<T>, String> {
+    let mut envelope: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_slice(body).map_err(|error| format!("not a JSON object: {error}"))?;
+    let meta: Meta = match envelope.remove("meta") {
+        Some(meta) => {
+            serde_json::from_value(meta).map_err(|error| format!("bad \"meta\": {error}"))?
+        }
+        None => return Err("no \"meta\" object".to_string()),
+    };
+    if let Some(meta_key) = &meta.key
+        && meta_key != key
+    {
+        return Err(format!("meta.key is \"{meta_key}\", expected \"{key}\""));
+    }
+    let items = envelope
+        .remove(key)
+        .ok_or_else(|| format!("no \"{key}\" list"))?;
+    let items =
+        serde_json::from_value(items).map_err(|error| format!("bad \"{key}\" list: {error}"))?;
+    Ok(Page {
+        items,
+        next_page_url: meta.next_page_url.filter(|url| !url.is_empty()),
+    })
+}
+
+/// Twilio's error body: `{"code", "message", "more_info", "status"}`.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ErrorBody {
+    /// Twilio's error code, such as 20003.
+    #[serde(default)]
+    pub code: Option<u64>,
+    /// Twilio's message.
+    #[serde(default)]
+    pub message: Option<String>,
+}
+
+impl ErrorBody {
+    /// Parses an error body; anything unparseable gives an empty one.
+    pub fn parse(body: &[u8]) -> ErrorBody {
+        serde_json::from_slice(body).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_yield_items_and_the_next_url() {
+        let body = br#"{"services":[{"sid":"ZS1","unique_name":"a","friendly_name":null}],"meta":{"key":"services","next_page_url":"https://x/v1/Services?PageToken=PT1"}}"#;
+        let page: Page<ServiceModel> = parse_page(body, "services").expect("valid");
+        assert_eq!(page.items.len(), 1);
+        assert_eq!(
+            page.next_page_url.as_deref(),
+            Some("https://x/v1/Services?PageToken=PT1")
+        );
+    }
+
+    #[test]
+    fn malformed_pages_are_errors() {
+        for body in [
+            &b"{}"[..],
+            b"[]",
+            b"{\"meta\":{}}",
+            b"{\"meta\":{\"key\":\"other\"},\"services\":[]}",
+            b"{\"meta\":{},\"services\":[{}]}",
+            b"{\"meta\":{\"key\":\"services\"",
+        ] {
+            assert!(
+                parse_page::<ServiceModel>(body, "services").is_err(),
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+        }
+    }
+
+    #[test]
+    fn build_entries_are_objects_or_bare_sids() {
+        let body = br#"{"sid":"ZB1","function_versions":["ZN1",{"sid":"ZN2","path":"/a","visibility":"PUBLIC","function_sid":"ZH2"}],"asset_versions":null}"#;
+        let build: BuildModel = serde_json::from_slice(body).expect("valid");
+        let entries = build.function_versions.expect("present");
+        assert!(matches!(&entries[0], BuildEntry::Sid(sid) if sid == "ZN1"));
+        assert!(matches!(&entries[1], BuildEntry::Version(v) if v.visibility == "PUBLIC"));
+        assert!(build.asset_versions.is_none());
+    }
+
+    #[test]
+    fn error_bodies_parse_leniently() {
+        let body = ErrorBody::parse(br#"{"code":20003,"message":"Authenticate","status":401}"#);
+        assert_eq!(body.code, Some(20003));
+        assert_eq!(ErrorBody::parse(b"<html>").code, None);
+    }
+}
