@@ -199,7 +199,10 @@ impl<'a> Ctx<'a> {
         items: &[T],
         render: impl Fn(&T) -> Value,
     ) -> Reply {
-        let request = PageRequest::from_query(params)?;
+        let mut request = PageRequest::from_query(params)?;
+        if let Some(cap) = self.state.world.max_page_size {
+            request.page_size = request.page_size.min(cap.max(1));
+        }
         let rendered: Vec<Value> = request.window(items).iter().map(render).collect();
         let mut body = serde_json::json!({
             "meta": request.v1_meta(self.base(), self.uri.path(), key, items.len()),

@@ -10,6 +10,10 @@ use serde::Deserialize;
 pub struct World {
     /// All accounts, main accounts and subaccounts alike, in listing order.
     pub accounts: Vec<Account>,
+    /// The largest page the fake serves, whatever `PageSize` asks for (as a server may); default: as asked.
+    /// Lets tests page through small worlds.
+    #[serde(default)]
+    pub max_page_size: Option<usize>,
 }
 
 /// A Twilio account (`AC…`), possibly a subaccount of another one.

@@ -1,0 +1,678 @@
+//! `twgate audit` end to end: the binary against fake-twilio over real HTTP.
+
+mod common;
+
+use common::{ACCOUNT, Fake, KEY, KEY_SECRET, TOKEN, row, rows, sid, twgate, world};
+
+/// A service whose environments deploy different builds: production (objects, a bare SID, upper-case
+/// and unknown visibilities, data files), dev (a newer version of /call-log), and staging (nothing).
+fn portal() -> String {
+    let n = |prefix: &str, i: u32| sid(prefix, i);
+    format!(
+        r#"      - sid: {zs}
+        unique_name: portal
+        domain_base: portal-1234
+        functions:
+          - sid: {zh1}
+            versions:
+              - {{sid: {zn1}, path: /call-log, visibility: public}}
+              - {{sid: {zn2}, path: /call-log, visibility: protected}}
+          - sid: {zh2}
+            versions:
+              - {{sid: {zn4}, path: /hook, visibility: PUBLIC}}
+          - sid: {zh3}
+            versions:
+              - {{sid: {zn5}, path: /lib/db, visibility: private}}
+          - sid: {zh4}
+            versions:
+              - {{sid: {zn6}, path: /report, visibility: private}}
+              - {{sid: {zn7}, path: /report, visibility: public}}
+        assets:
+          - sid: {zh10}
+            versions:
+              - {{sid: {zn10}, path: /assets/index.html, visibility: public}}
+          - sid: {zh11}
+            versions:
+              - {{sid: {zn11}, path: /exports/customers.csv, visibility: public}}
+          - sid: {zh12}
+            versions:
+              - {{sid: {zn12}, path: /brochure.pdf, visibility: public}}
+          - sid: {zh13}
+            versions:
+              - {{sid: {zn13}, path: /beta.txt, visibility: semi-public}}
+        builds:
+          - sid: {zb1}
+            function_versions: [{zn1}, {{sid: {zn4}, bare: true}}, {zn5}, {zn6}]
+            asset_versions: [{zn10}, {zn11}, {zn12}, {zn13}]
+          - sid: {zb2}
+            function_versions: [{zn2}]
+        environments:
+          - {{sid: {ze1}, unique_name: production, build_sid: {zb1}}}
+          - {{sid: {ze2}, unique_name: dev-environment, domain_suffix: dev, build_sid: {zb2}}}
+          - {{sid: {ze3}, unique_name: staging, domain_suffix: stage, build_sid: null}}
+"#,
+        zs = n("ZS", 1),
+        zh1 = n("ZH", 1),
+        zh2 = n("ZH", 2),
+        zh3 = n("ZH", 3),
+        zh4 = n("ZH", 4),
+        zh10 = n("ZH", 10),
+        zh11 = n("ZH", 11),
+        zh12 = n("ZH", 12),
+        zh13 = n("ZH", 13),
+        zn1 = n("ZN", 1),
+        zn2 = n("ZN", 2),
+        zn4 = n("ZN", 4),
+        zn5 = n("ZN", 5),
+        zn6 = n("ZN", 6),
+        zn7 = n("ZN", 7),
+        zn10 = n("ZN", 10),
+        zn11 = n("ZN", 11),
+        zn12 = n("ZN", 12),
+        zn13 = n("ZN", 13),
+        zb1 = n("ZB", 1),
+        zb2 = n("ZB", 2),
+        ze1 = n("ZE", 1),
+        ze2 = n("ZE", 2),
+        ze3 = n("ZE", 3),
+    )
+}
+
+const POLICY: &str = r#"allow:
+  - paths: ["*.html", "/"]
+    kinds: [asset]
+    reason: web page
+  - paths: "*.csv"
+    reason: an allow rule that a deny glob must beat
+  - paths: /brochure.pdf
+    reason: brochure, until the new site ships
+    expires: 2020-01-31
+deny:
+  - paths: "*.csv"
+    reason: data files must never be public
+"#;
+
+fn dir_with_policy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("policy.yaml"), POLICY).expect("write policy");
+    dir
+}
+
+#[test]
+fn every_live_route_is_judged_by_what_each_environment_deploys() {
+    let fake = Fake::start(world(&portal(), None));
+    let dir = dir_with_policy();
+    let (run, report) = fake.audit_json(dir.path(), &["--policy", "policy.yaml"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(report["schema_version"], 1);
+    assert_eq!(report["complete"], true);
+    assert_eq!(
+        rows(&report),
+        [
+            row("dev-environment", "/call-log", "protected", "ok"),
+            row("production", "/call-log", "public", "violation"),
+            row("production", "/hook", "public", "violation"),
+            row("production", "/lib/db", "private", "ok"),
+            row("production", "/report", "private", "ok"),
+            row("production", "/", "public", "allowed"),
+            row("production", "/assets/index.html", "public", "allowed"),
+            row("production", "/beta.txt", "semi-public", "violation"),
+            row("production", "/brochure.pdf", "public", "violation"),
+            row(
+                "production",
+                "/exports/customers.csv",
+                "public",
+                "violation"
+            ),
+        ]
+    );
+    let summary = &report["summary"];
+    assert_eq!(
+        (
+            summary["services"].as_u64(),
+            summary["environments"].as_u64(),
+            summary["routes"].as_u64()
+        ),
+        (Some(1), Some(3), Some(10))
+    );
+    assert_eq!(
+        (
+            summary["public"].as_u64(),
+            summary["protected"].as_u64(),
+            summary["private"].as_u64(),
+            summary["violations"].as_u64()
+        ),
+        (Some(6), Some(1), Some(2), Some(5))
+    );
+}
+
+fn result<'a>(
+    report: &'a serde_json::Value,
+    environment: &str,
+    path: &str,
+) -> &'a serde_json::Value {
+    report["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .find(|r| r["environment"] == environment && r["path"] == path)
+        .unwrap_or_else(|| panic!("no result for {environment} {path}"))
+}
+
+#[test]
+fn results_carry_the_documented_fields() {
+    let fake = Fake::start(world(&portal(), None));
+    let dir = dir_with_policy();
+    let (_, report) = fake.audit_json(dir.path(), &["--policy", "policy.yaml"]);
+    let csv = result(&report, "production", "/exports/customers.csv");
+    assert_eq!(csv["account_sid"], ACCOUNT);
+    assert_eq!(csv["service_sid"], sid("ZS", 1));
+    assert_eq!(csv["service_name"], "portal");
+    assert_eq!(csv["domain_name"], "portal-1234.twil.io");
+    assert_eq!(csv["kind"], "asset");
+    assert_eq!(
+        csv["url"],
+        "https://portal-1234.twil.io/exports/customers.csv"
+    );
+    assert_eq!(csv["version_sid"], sid("ZN", 11));
+    assert_eq!(
+        csv["fingerprint"],
+        format!("v1|{ACCOUNT}|portal|production|asset|/exports/customers.csv")
+    );
+    let private = result(&report, "production", "/lib/db");
+    assert_eq!(
+        private["url"],
+        serde_json::Value::Null,
+        "private routes have no reachable URL"
+    );
+    assert_eq!(report["policy"]["source"], "policy.yaml");
+    assert_eq!(report["policy"]["kind"], "file");
+}
+
+#[test]
+fn a_deny_glob_beats_an_allow_rule() {
+    let fake = Fake::start(world(&portal(), None));
+    let dir = dir_with_policy();
+    let (_, report) = fake.audit_json(dir.path(), &["--policy", "policy.yaml"]);
+    let csv = result(&report, "production", "/exports/customers.csv");
+    assert_eq!(csv["verdict"], "violation");
+    assert_eq!(csv["rule"], "deny[0]");
+    assert_eq!(
+        csv["reason"],
+        "public and matches deny glob \"*.csv\": data files must never be public"
+    );
+}
+
+#[test]
+fn an_expired_allow_rule_no_longer_allows_and_the_output_says_so() {
+    let fake = Fake::start(world(&portal(), None));
+    let dir = dir_with_policy();
+    let (_, report) = fake.audit_json(dir.path(), &["--policy", "policy.yaml"]);
+    let brochure = result(&report, "production", "/brochure.pdf");
+    assert_eq!(brochure["verdict"], "violation");
+    assert_eq!(brochure["rule"], "allow[2]");
+    assert!(
+        brochure["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("expired on 2020-01-31"),
+        "{brochure}"
+    );
+    assert_eq!(report["policy"]["expired_rules"][0]["rule"], "allow[2]");
+    assert_eq!(report["policy"]["expired_rules"][0]["line"], 7);
+    let table = fake.audit(dir.path(), &["--policy", "policy.yaml"]);
+    assert!(
+        table
+            .stdout
+            .contains("note: allow[2] (line 7) expired on 2020-01-31"),
+        "{}",
+        table.stdout
+    );
+}
+
+#[test]
+fn upper_case_bare_and_unknown_visibilities_are_read_correctly() {
+    let fake = Fake::start(world(&portal(), None));
+    let dir = dir_with_policy();
+    let (_, report) = fake.audit_json(dir.path(), &["--policy", "policy.yaml"]);
+    let hook = result(&report, "production", "/hook");
+    assert_eq!(
+        (&hook["visibility"], &hook["version_sid"]),
+        (&"public".into(), &sid("ZN", 4).into())
+    );
+    let beta = result(&report, "production", "/beta.txt");
+    assert!(
+        beta["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("unknown visibility \"semi-public\"")
+    );
+    // The bare SID was resolved through the function versions, fetched once and only for functions.
+    let requests = fake.server.requests();
+    assert!(requests.iter().any(|r| {
+        r.path
+            .ends_with(&format!("/Functions/{}/Versions", sid("ZH", 2)))
+    }));
+    assert!(
+        !requests.iter().any(|r| r.path.contains("/Assets")),
+        "assets needed no lookup"
+    );
+}
+
+#[test]
+fn the_newest_saved_version_is_not_reported_when_it_is_not_deployed() {
+    let fake = Fake::start(world(&portal(), None));
+    let dir = dir_with_policy();
+    let (_, report) = fake.audit_json(dir.path(), &["--policy", "policy.yaml"]);
+    let reports: Vec<_> = rows(&report)
+        .into_iter()
+        .filter(|r| r.1 == "/report")
+        .collect();
+    assert_eq!(reports, [row("production", "/report", "private", "ok")]);
+    let call_logs: Vec<_> = rows(&report)
+        .into_iter()
+        .filter(|r| r.1 == "/call-log")
+        .collect();
+    assert_eq!(
+        call_logs,
+        [
+            row("dev-environment", "/call-log", "protected", "ok"),
+            row("production", "/call-log", "public", "violation")
+        ]
+    );
+}
+
+#[test]
+fn an_environment_without_a_build_is_audited_and_serves_nothing() {
+    let fake = Fake::start(world(&portal(), None));
+    let dir = dir_with_policy();
+    let (run, report) = fake.audit_json(
+        dir.path(),
+        &["--policy", "policy.yaml", "--environment", "stage"],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(report["summary"]["environments"], 1);
+    assert_eq!(report["summary"]["routes"], 0);
+    assert!(
+        !fake
+            .server
+            .requests()
+            .iter()
+            .any(|r| r.path.contains("/Builds/")),
+        "no build to fetch"
+    );
+}
+
+/// Five services, the first with five environments, served two items a page.
+fn paged_world() -> fake_twilio::World {
+    let mut services = String::new();
+    for s in 1..=5u32 {
+        let environments = if s == 1 { 5 } else { 1 };
+        services.push_str(&format!(
+            "      - sid: {}\n        unique_name: svc-{s}\n        assets:\n          - sid: {}\n            versions:\n              - {{sid: {}, path: /data-{s}.json, visibility: public}}\n        builds:\n          - sid: {}\n            asset_versions: [{}]\n        environments:\n",
+            sid("ZS", s),
+            sid("ZH", s),
+            sid("ZN", s),
+            sid("ZB", s),
+            sid("ZN", s)
+        ));
+        for e in 1..=environments {
+            let build = if e == environments {
+                sid("ZB", s)
+            } else {
+                "null".to_string()
+            };
+            services.push_str(&format!(
+                "          - {{sid: {}, unique_name: env-{e}, domain_suffix: e{e}, build_sid: {build}}}\n",
+                sid("ZE", s * 100 + e)
+            ));
+        }
+    }
+    world(&services, Some(2))
+}
+
+#[test]
+fn every_page_of_services_and_environments_is_read() {
+    let fake = Fake::start(paged_world());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (run, report) = fake.audit_json(dir.path(), &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(report["summary"]["services"], 5);
+    assert_eq!(report["summary"]["environments"], 9);
+    let paths: Vec<_> = rows(&report).into_iter().map(|r| r.1).collect();
+    assert_eq!(
+        paths,
+        [
+            "/data-1.json",
+            "/data-2.json",
+            "/data-3.json",
+            "/data-4.json",
+            "/data-5.json"
+        ]
+    );
+    let requests = fake.server.requests();
+    let service_pages = requests.iter().filter(|r| r.path == "/v1/Services").count();
+    let environment_pages = requests
+        .iter()
+        .filter(|r| r.path.ends_with("/Environments"))
+        .count();
+    assert_eq!(service_pages, 3, "5 services, 2 a page");
+    assert_eq!(
+        environment_pages,
+        3 + 4,
+        "5 environments in 3 pages, then 1 page each"
+    );
+    assert!(
+        requests
+            .iter()
+            .any(|r| r.path.ends_with("/Environments") && r.query.contains("PageToken="))
+    );
+    assert_eq!(
+        requests.len(),
+        3 + 7 + 5,
+        "service pages + environment pages + one build per deployed environment"
+    );
+}
+
+#[test]
+fn filters_select_services_and_environments_and_unknown_filters_are_errors() {
+    let fake = Fake::start(paged_world());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (run, report) = fake.audit_json(
+        dir.path(),
+        &[
+            "--service",
+            "svc-1",
+            "--service",
+            &sid("ZS", 3),
+            "--environment",
+            "e5",
+        ],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let paths: Vec<_> = rows(&report).into_iter().map(|r| r.1).collect();
+    assert_eq!(paths, ["/data-1.json"]);
+    let unknown = fake.audit(dir.path(), &["--service", "nope"]);
+    assert_eq!(unknown.code, 2);
+    assert!(
+        unknown
+            .stderr
+            .contains("--service \"nope\" matched no service"),
+        "{}",
+        unknown.stderr
+    );
+    let unknown = fake.audit(dir.path(), &["--environment", "qa"]);
+    assert_eq!(unknown.code, 2);
+    assert!(
+        unknown
+            .stderr
+            .contains("--environment \"qa\" matched no environment"),
+        "{}",
+        unknown.stderr
+    );
+}
+
+#[test]
+fn a_clean_account_passes_with_exit_0() {
+    let fake = Fake::start(world(&portal(), None));
+    let dir = dir_with_policy();
+    let run = fake.audit(
+        dir.path(),
+        &["--policy", "policy.yaml", "--environment", "dev"],
+    );
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("PASS"), "{}", run.stdout);
+}
+
+#[test]
+fn wrong_credentials_exit_3_naming_the_variables() {
+    let fake = Fake::start(world(&portal(), None));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = fake.url();
+    let wrong = twgate(
+        dir.path(),
+        &["audit", "--api-url", &url],
+        &[
+            ("TWILIO_ACCOUNT_SID", ACCOUNT),
+            ("TWILIO_AUTH_TOKEN", "0000000000000000000000000000dead"),
+        ],
+    );
+    assert_eq!(wrong.code, 3, "{}", wrong.stderr);
+    assert!(
+        wrong
+            .stderr
+            .contains("check TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN"),
+        "{}",
+        wrong.stderr
+    );
+    assert!(wrong.stderr.contains("20003"), "{}", wrong.stderr);
+    let wrong_key = twgate(
+        dir.path(),
+        &["audit", "--api-url", &url],
+        &[
+            ("TWILIO_ACCOUNT_SID", ACCOUNT),
+            ("TWILIO_API_KEY", KEY),
+            ("TWILIO_API_SECRET", "nope"),
+        ],
+    );
+    assert_eq!(wrong_key.code, 3);
+    assert!(
+        wrong_key
+            .stderr
+            .contains("check TWILIO_ACCOUNT_SID, TWILIO_API_KEY and TWILIO_API_SECRET"),
+        "{}",
+        wrong_key.stderr
+    );
+}
+
+#[test]
+fn an_api_key_reaches_the_account() {
+    let fake = Fake::start(world(&portal(), None));
+    let dir = dir_with_policy();
+    let url = fake.url();
+    let run = twgate(
+        dir.path(),
+        &[
+            "audit",
+            "--api-url",
+            &url,
+            "--policy",
+            "policy.yaml",
+            "--format",
+            "json",
+        ],
+        &[
+            ("TWILIO_ACCOUNT_SID", ACCOUNT),
+            ("TWILIO_API_KEY", KEY),
+            ("TWILIO_API_SECRET", KEY_SECRET),
+        ],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stdout.contains("\"complete\": true"));
+}
+
+#[test]
+fn missing_credentials_are_a_usage_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let run = twgate(dir.path(), &["audit"], &[]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("TWILIO_ACCOUNT_SID is not set"),
+        "{}",
+        run.stderr
+    );
+    let run = twgate(dir.path(), &["audit"], &[("TWILIO_ACCOUNT_SID", ACCOUNT)]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("TWILIO_AUTH_TOKEN"), "{}", run.stderr);
+}
+
+#[test]
+fn an_unreachable_api_is_an_incomplete_audit_never_a_pass() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let closed = format!("http://{}", listener.local_addr().expect("addr"));
+    drop(listener);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let run = twgate(
+        dir.path(),
+        &[
+            "audit",
+            "--api-url",
+            &closed,
+            "--format",
+            "json",
+            "--max-retries",
+            "1",
+        ],
+        &[
+            ("TWILIO_ACCOUNT_SID", ACCOUNT),
+            ("TWILIO_AUTH_TOKEN", TOKEN),
+        ],
+    );
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("json");
+    assert_eq!(report["complete"], false);
+    assert!(
+        report["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("could not reach Twilio"),
+        "{report}"
+    );
+    assert!(
+        run.stderr.contains("the audit is incomplete"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn the_auth_token_appears_in_no_output_at_any_verbosity() {
+    let fake = Fake::start(world(&portal(), None));
+    let dir = dir_with_policy();
+    let url = fake.url();
+    let report = dir.path().join("report.json");
+    let report_arg = report.to_string_lossy().to_string();
+    for verbosity in [None, Some("-v"), Some("-vv"), Some("-vvv")] {
+        for token in [TOKEN, "0000000000000000000000000000dead"] {
+            for format in ["table", "json", "csv"] {
+                let mut args = vec![
+                    "audit",
+                    "--api-url",
+                    &url,
+                    "--policy",
+                    "policy.yaml",
+                    "--format",
+                    format,
+                ];
+                args.extend(verbosity);
+                let run = twgate(
+                    dir.path(),
+                    &args,
+                    &[
+                        ("TWILIO_ACCOUNT_SID", ACCOUNT),
+                        ("TWILIO_AUTH_TOKEN", token),
+                    ],
+                );
+                assert!(
+                    !run.all_output().contains(token),
+                    "token leaked with {verbosity:?} {format}"
+                );
+                if verbosity.is_some() && token == TOKEN {
+                    assert!(
+                        run.stderr.contains("GET "),
+                        "-v logs requests: {}",
+                        run.stderr
+                    );
+                }
+                args.extend(["--output", &report_arg]);
+                let run = twgate(
+                    dir.path(),
+                    &args,
+                    &[
+                        ("TWILIO_ACCOUNT_SID", ACCOUNT),
+                        ("TWILIO_AUTH_TOKEN", token),
+                    ],
+                );
+                assert!(!run.all_output().contains(token));
+                if let Ok(written) = std::fs::read_to_string(&report) {
+                    assert!(!written.contains(token));
+                }
+            }
+        }
+    }
+    let run = twgate(
+        dir.path(),
+        &["audit", "-vv", "--api-url", &url],
+        &[
+            ("TWILIO_ACCOUNT_SID", ACCOUNT),
+            ("TWILIO_API_KEY", KEY),
+            ("TWILIO_API_SECRET", KEY_SECRET),
+        ],
+    );
+    assert!(!run.all_output().contains(KEY_SECRET));
+}
+
+#[test]
+fn output_files_are_written_whole_or_not_at_all() {
+    let fake = Fake::start(world(&portal(), None));
+    let dir = dir_with_policy();
+    let run = fake.audit(
+        dir.path(),
+        &["--policy", "policy.yaml", "--output", "out/report.json"],
+    );
+    assert_eq!(run.code, 2, "missing directory: {}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("cannot write the report to out/report.json"),
+        "{}",
+        run.stderr
+    );
+    std::fs::create_dir(dir.path().join("out")).expect("mkdir");
+    let run = fake.audit(
+        dir.path(),
+        &[
+            "--policy",
+            "policy.yaml",
+            "--format",
+            "csv",
+            "--output",
+            "out/report.csv",
+        ],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stdout.is_empty());
+    let csv = std::fs::read_to_string(dir.path().join("out/report.csv")).expect("report written");
+    assert!(
+        csv.starts_with(
+            "type,url,path,SID,service_name,service_sid,environment,visibility,verdict"
+        )
+    );
+    assert_eq!(csv.lines().count(), 11);
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("out"))
+            .expect("list")
+            .count(),
+        1,
+        "no temporary file left"
+    );
+}
+
+#[test]
+fn twgate_yaml_in_the_working_directory_is_the_default_policy() {
+    let fake = Fake::start(world(&portal(), None));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (_, report) = fake.audit_json(dir.path(), &[]);
+    assert_eq!(report["policy"]["source"], "built-in default policy");
+    std::fs::write(dir.path().join("twgate.yaml"), POLICY).expect("write");
+    let (_, report) = fake.audit_json(dir.path(), &[]);
+    assert_eq!(report["policy"]["source"], "twgate.yaml");
+    std::fs::write(dir.path().join("twgate.yaml"), "allow: 3\n").expect("write");
+    let run = fake.audit(dir.path(), &[]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .contains("twgate.yaml:1:8: allow must be a list of rules"),
+        "{}",
+        run.stderr
+    );
+}
