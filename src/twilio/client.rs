@@ -18,6 +18,8 @@ use super::models::{ErrorBody, Page, parse_page};
 const MAX_PAGES: usize = 10_000;
 /// Items asked for per page: Twilio's maximum, so big accounts need few requests.
 const PAGE_SIZE: u32 = 1000;
+/// The largest answer twgate reads; a page of 1000 items is about 1 MiB.
+const MAX_BODY_BYTES: usize = 64 << 20;
 /// The first retry waits up to this long; each later one up to twice as long as the one before.
 const BACKOFF_BASE: Duration = Duration::from_millis(250);
 /// No single wait between retries is longer than this.
@@ -330,15 +332,26 @@ impl Client {
         };
         let status = response.status();
         let retry_after = retry_after(&response);
-        let body = match response.bytes().await {
-            Ok(body) => body.to_vec(),
-            Err(error) => {
-                return Attempt::Retry {
-                    error: network(error),
-                    wait: None,
-                };
+        let mut response = response;
+        let mut body = Vec::new();
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) if body.len() + chunk.len() > MAX_BODY_BYTES => {
+                    return Attempt::Fail(ApiError::Malformed {
+                        url: url.to_string(),
+                        detail: format!("the answer is larger than {} MiB", MAX_BODY_BYTES >> 20),
+                    });
+                }
+                Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+                Ok(None) => break,
+                Err(error) => {
+                    return Attempt::Retry {
+                        error: network(error),
+                        wait: None,
+                    };
+                }
             }
-        };
+        }
         if self.options.verbose > 0 {
             eprintln!(
                 "twgate: GET {url} -> {} ({} ms, {} bytes)",
@@ -360,17 +373,7 @@ impl Client {
                 variables: credentials.variables(),
             }),
             StatusCode::FORBIDDEN => Attempt::Fail(ApiError::Forbidden { url, code, message }),
-            StatusCode::TOO_MANY_REQUESTS | StatusCode::REQUEST_TIMEOUT => Attempt::Retry {
-                error: ApiError::Status {
-                    url,
-                    status: status.as_u16(),
-                    code,
-                    message,
-                    attempts,
-                },
-                wait: retry_after,
-            },
-            _ if status.is_server_error() => Attempt::Retry {
+            _ if is_transient(status) => Attempt::Retry {
                 error: ApiError::Status {
                     url,
                     status: status.as_u16(),
@@ -389,6 +392,13 @@ impl Client {
             }),
         }
     }
+}
+
+/// Statuses worth another try: too many requests, a request timeout, or a server error.
+fn is_transient(status: StatusCode) -> bool {
+    status == StatusCode::TOO_MANY_REQUESTS
+        || status == StatusCode::REQUEST_TIMEOUT
+        || status.is_server_error()
 }
 
 /// `Retry-After` in seconds, when the server sent one (capped, so a hostile value cannot stall the audit).
