@@ -56,7 +56,6 @@ pub enum AppError {
 /// `twgate audit`: reads the live account named by the environment.
 pub async fn audit(
     args: &AuditArgs,
-    verbose: u8,
     env: impl Fn(&str) -> Option<String>,
 ) -> Result<Report, AppError> {
     let policy = choose_policy(args.run.policy.as_deref(), None)?;
@@ -66,11 +65,11 @@ pub async fn audit(
         env("TWILIO_REGION").as_deref(),
         env("TWILIO_EDGE").as_deref(),
     )?;
-    run(&args.run, verbose, policy, credentials, base_url.as_str()).await
+    run(&args.run, policy, credentials, base_url.as_str()).await
 }
 
 /// `twgate demo`: the same audit, against a fake Twilio serving the built-in demo account.
-pub async fn demo(args: &RunArgs, verbose: u8) -> Result<Report, AppError> {
+pub async fn demo(args: &RunArgs) -> Result<Report, AppError> {
     let policy = choose_policy(
         args.policy.as_deref(),
         Some((EXAMPLE_POLICY_YAML, "policy.example.yaml (built-in copy)")),
@@ -89,7 +88,7 @@ pub async fn demo(args: &RunArgs, verbose: u8) -> Result<Report, AppError> {
         secret: crate::twilio::Secret::new(fake_twilio::demo::AUTH_TOKEN),
     };
     let base_url = api_base_url(Some(&server.base_url()), None, None)?;
-    let report = run(args, verbose, policy, credentials, base_url.as_str()).await;
+    let report = run(args, policy, credentials, base_url.as_str()).await;
     server.shutdown().await;
     report
 }
@@ -135,6 +134,26 @@ pub fn validate_policy(file: Option<&Path>) -> Result<String, AppError> {
     Ok(text)
 }
 
+/// Fails before any request when `--output`'s directory does not exist, so a long audit is not wasted.
+fn check_output_directory(path: &Path) -> Result<(), AppError> {
+    let directory = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    if directory.is_dir() && !path.is_dir() {
+        return Ok(());
+    }
+    let why = if path.is_dir() {
+        "it is a directory"
+    } else {
+        "its directory does not exist"
+    };
+    Err(AppError::Output {
+        path: path.to_path_buf(),
+        source: std::io::Error::new(std::io::ErrorKind::NotFound, why),
+    })
+}
+
 /// `--policy FILE`, else `twgate.yaml` here, else `fallback` (the demo's example) or the built-in default.
 fn choose_policy(
     explicit: Option<&Path>,
@@ -155,11 +174,13 @@ fn choose_policy(
 
 async fn run(
     args: &RunArgs,
-    verbose: u8,
     policy: Policy,
     credentials: Credentials,
     base_url: &str,
 ) -> Result<Report, AppError> {
+    if let Some(path) = &args.output {
+        check_output_directory(path)?;
+    }
     let account_sid = credentials.account_sid.clone();
     let client = Arc::new(Client::new(ClientOptions {
         base_url: api_base_url(Some(base_url), None, None)?,
@@ -167,15 +188,19 @@ async fn run(
         concurrency: usize::from(args.concurrency),
         timeout: Duration::from_secs(args.timeout),
         max_retries: args.max_retries,
-        verbose,
+        verbose: args.verbose,
     })?);
     let filters = Filters {
         services: args.services.clone(),
         environments: args.environments.clone(),
     };
     let collected = collect(client.clone(), &account_sid, &filters).await;
-    if verbose > 0 {
-        eprintln!("twgate: {} API requests", client.request_count());
+    if args.verbose > 0 {
+        let count = client.request_count();
+        eprintln!(
+            "twgate: {count} API {}",
+            if count == 1 { "request" } else { "requests" }
+        );
     }
     let error = match collected.error {
         Some(error @ (CollectError::UnknownService(_) | CollectError::UnknownEnvironment(_))) => {

@@ -23,6 +23,11 @@ Environment:
 
 Try it without an account: twgate demo";
 
+const DEMO_AFTER_HELP: &str = "\
+The demo serves the fictional account \"Acme Health\" (crates/fake-twilio/worlds/demo.yaml) on a free
+loopback port and audits it over real HTTP with the same code as `twgate audit`. Its exit codes are audit's:
+0 pass, 1 violations, 2 bad invocation or policy, 3 incomplete.";
+
 /// twgate: fail the build when a Twilio Serverless function or asset is public without being allowed.
 #[derive(Debug, Parser)]
 #[command(name = "twgate", version, after_help = AFTER_HELP, max_term_width = 110)]
@@ -30,9 +35,6 @@ pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
-    /// Print each API request (URL, status, time) on standard error; never credentials.
-    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
-    pub verbose: u8,
 }
 
 /// The commands.
@@ -42,7 +44,7 @@ pub enum Command {
     #[command(after_help = AFTER_HELP)]
     Audit(AuditArgs),
     /// Run the audit on a built-in demo account (an in-process fake Twilio; no credentials needed).
-    #[command(after_help = AFTER_HELP)]
+    #[command(after_help = DEMO_AFTER_HELP)]
     Demo(RunArgs),
     /// Work with policy files.
     Policy {
@@ -76,8 +78,8 @@ pub struct AuditArgs {
 /// Flags shared by `audit` and `demo`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Policy file [default: twgate.yaml if present, else the built-in policy that allows public
-    /// static web assets only; for `demo`, policy.example.yaml]
+    /// Policy file. Default for audit: twgate.yaml if present, else the built-in policy (public static
+    /// web assets only). Default for demo: policy.example.yaml.
     #[arg(long, value_name = "FILE")]
     pub policy: Option<PathBuf>,
     /// Report format.
@@ -92,15 +94,18 @@ pub struct RunArgs {
     /// Audit only this environment (unique name or domain suffix); repeatable.
     #[arg(long = "environment", value_name = "NAME_OR_SUFFIX")]
     pub environments: Vec<String>,
-    /// API requests in flight at once.
+    /// API requests in flight at once (1-100).
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=100))]
     pub concurrency: u16,
-    /// Time limit of one API request, in seconds.
+    /// Time limit of one API request, in seconds (1-600).
     #[arg(long, default_value_t = 30, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=600))]
     pub timeout: u64,
-    /// Retries of a request after 429, 5xx, timeouts and dropped connections.
+    /// Retries of a request after 429, 5xx, timeouts and dropped connections (0-20).
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(0..=20))]
     pub max_retries: u32,
+    /// Print each API request (URL, status, time) on standard error; never credentials.
+    #[arg(short, long, action = clap::ArgAction::Count)]
+    pub verbose: u8,
 }
 
 /// Report formats.

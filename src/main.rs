@@ -19,10 +19,8 @@ fn main() -> ExitCode {
             }
             Err(error) => fail(&error),
         },
-        Command::Audit(args) => run(app::audit(args, cli.verbose, |name| {
-            std::env::var(name).ok()
-        })),
-        Command::Demo(args) => run(app::demo(args, cli.verbose)),
+        Command::Audit(args) => run(app::audit(args, |name| std::env::var(name).ok())),
+        Command::Demo(args) => run(app::demo(args)),
     };
     status.into()
 }

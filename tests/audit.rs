@@ -506,18 +506,15 @@ fn missing_credentials_are_a_usage_error() {
     assert!(run.stderr.contains("TWILIO_AUTH_TOKEN"), "{}", run.stderr);
 }
 
-#[test]
-fn an_unreachable_api_is_an_incomplete_audit_never_a_pass() {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let closed = format!("http://{}", listener.local_addr().expect("addr"));
-    drop(listener);
-    let dir = tempfile::tempdir().expect("tempdir");
-    let run = twgate(
-        dir.path(),
+/// `twgate audit -vv --format json` against an API that will fail, retrying once.
+fn audit_failing_api(dir: &std::path::Path, url: &str) -> common::Run {
+    twgate(
+        dir,
         &[
             "audit",
+            "-vv",
             "--api-url",
-            &closed,
+            url,
             "--format",
             "json",
             "--max-retries",
@@ -527,7 +524,16 @@ fn an_unreachable_api_is_an_incomplete_audit_never_a_pass() {
             ("TWILIO_ACCOUNT_SID", ACCOUNT),
             ("TWILIO_AUTH_TOKEN", TOKEN),
         ],
-    );
+    )
+}
+
+#[test]
+fn an_unreachable_api_is_an_incomplete_audit_never_a_pass() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let closed = format!("http://{}", listener.local_addr().expect("addr"));
+    drop(listener);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let run = audit_failing_api(dir.path(), &closed);
     assert_eq!(run.code, 3, "{}", run.stderr);
     let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("json");
     assert_eq!(report["complete"], false);
@@ -675,4 +681,54 @@ fn twgate_yaml_in_the_working_directory_is_the_default_policy() {
         "{}",
         run.stderr
     );
+}
+
+/// A server that answers every request with `status` and a Twilio-style error whose message echoes the
+/// request's Authorization header and the token itself, as a careless proxy might.
+fn echoing_server(status: u16) -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let address = listener.local_addr().expect("addr");
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(20).flatten() {
+            let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+            let mut authorization = String::new();
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                if let Some(value) = line.strip_prefix("authorization: ") {
+                    authorization = value.trim().to_string();
+                }
+                line.clear();
+            }
+            let body = format!(
+                r#"{{"code":20001,"message":"invalid {ACCOUNT}:{TOKEN} ({authorization})","status":{status}}}"#
+            );
+            let mut stream = stream;
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status} Echo\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    format!("http://{address}")
+}
+
+#[test]
+fn credentials_echoed_by_the_server_are_redacted() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for status in [400, 500] {
+        let url = echoing_server(status);
+        let run = audit_failing_api(dir.path(), &url);
+        assert_eq!(run.code, 3, "{}", run.stderr);
+        assert!(run.stderr.contains("20001"), "{}", run.stderr);
+        let redacted = format!("invalid {ACCOUNT}:*** (Basic ***)");
+        assert!(run.stderr.contains(&redacted), "{}", run.stderr);
+        let output = run.all_output();
+        assert!(!output.contains(TOKEN), "token leaked:\n{output}");
+        assert!(
+            !output.contains("Basic QUMw"),
+            "Basic credentials leaked:\n{output}"
+        );
+    }
 }

@@ -34,8 +34,8 @@ fn every_kind_of_policy_error_is_listed_with_line_and_column() {
          p.yaml:2:1: unknown key \"colour\" in the policy; expected one of: version, protected_requires_allow, allow, deny\n\
          p.yaml:4:13: invalid glob \"/a/[b\": unclosed character class; missing ']'\n\
          p.yaml:8:14: expires: \"2026-13-01\" has no month 13\n\
-         p.yaml:9:5: allow rule 3 has no `reason`: give why these paths may be public\n\
-         p.yaml:13:5: unknown key \"why\" in deny rule 1; expected one of: paths, reason\n"
+         p.yaml:9:5: allow[2] has no `reason`: give why these paths may be public\n\
+         p.yaml:13:5: unknown key \"why\" in deny[0]; expected one of: paths, reason\n"
     );
     assert!(run.stdout.is_empty());
 }

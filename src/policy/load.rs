@@ -56,6 +56,21 @@ fn render_problems(origin: &str, problems: &[Problem]) -> String {
     )
 }
 
+/// The problem for a file that is not UTF-8, at the first byte that is not.
+fn not_utf8(bytes: &[u8], valid_up_to: usize) -> Problem {
+    let before = String::from_utf8_lossy(&bytes[..valid_up_to]);
+    let line = before.matches('\n').count() as u64 + 1;
+    let column = before
+        .rsplit('\n')
+        .next()
+        .map_or(0, |last| last.chars().count()) as u64
+        + 1;
+    Problem {
+        at: Some(Position { line, column }),
+        message: "the file is not UTF-8 text: save it as UTF-8".to_string(),
+    }
+}
+
 const TOP_KEYS: &[&str] = &["version", "protected_requires_allow", "allow", "deny"];
 const ALLOW_KEYS: &[&str] = &[
     "paths",
@@ -70,11 +85,18 @@ const DENY_KEYS: &[&str] = &["paths", "reason"];
 impl Policy {
     /// Reads and validates the policy file at `path`.
     pub fn load(path: &Path) -> Result<Policy, PolicyError> {
-        let text = std::fs::read_to_string(path).map_err(|source| PolicyError::Read {
+        let bytes = std::fs::read(path).map_err(|source| PolicyError::Read {
             path: path.display().to_string(),
             source,
         })?;
-        Policy::from_yaml(&text, PolicySource::File(path.to_path_buf()))
+        let source = PolicySource::File(path.to_path_buf());
+        match String::from_utf8(bytes) {
+            Ok(text) => Policy::from_yaml(&text, source),
+            Err(error) => Err(PolicyError::Invalid {
+                origin: source.to_string(),
+                problems: vec![not_utf8(error.as_bytes(), error.utf8_error().valid_up_to())],
+            }),
+        }
     }
 
     /// Validates the policy text `text`; `source` says where it came from, for messages and reports.
@@ -181,11 +203,19 @@ impl Checker {
     }
 
     fn version(&mut self, node: &Node) {
-        if !matches!(&node.value, Value::Number(n) if n == "1") {
-            self.problem(
+        match &node.value {
+            Value::Number(number) if number == "1" => {}
+            Value::Number(number) => self.problem(
                 node.at,
-                "unsupported policy version: this twgate reads `version: 1`",
-            );
+                format!("unsupported policy version {number}: this twgate reads version 1"),
+            ),
+            other => self.problem(
+                node.at,
+                format!(
+                    "version must be the number 1, not {}: write `version: 1`",
+                    other.type_name()
+                ),
+            ),
         }
     }
 
@@ -223,9 +253,14 @@ impl Checker {
         match &node.value {
             Value::String(text) => Some(text),
             other => {
+                let hint = if matches!(other, Value::Bool(_)) {
+                    " (YAML reads yes, no, on, off, y and n as booleans: put the value in quotes)"
+                } else {
+                    ""
+                };
                 self.problem(
                     node.at,
-                    format!("{what} must be a string, not {}", other.type_name()),
+                    format!("{what} must be a string, not {}{hint}", other.type_name()),
                 );
                 None
             }
@@ -284,7 +319,7 @@ impl Checker {
     }
 
     fn allow_rule(&mut self, node: &Node, index: usize) -> Option<AllowRule> {
-        let what = format!("allow rule {}", index + 1);
+        let what = format!("allow[{index}]");
         let entries = self.mapping(node, &what, ALLOW_KEYS)?;
         let mut rule = AllowRule {
             index,
@@ -342,7 +377,7 @@ impl Checker {
                 reason: None,
             });
         }
-        let what = format!("deny rule {}", index + 1);
+        let what = format!("deny[{index}]");
         let entries = self.mapping(node, &what, DENY_KEYS)?;
         let mut rule = DenyRule {
             index,
@@ -465,8 +500,8 @@ mod tests {
                 "1:1: unknown key \"versoin\" in the policy; expected one of: version, protected_requires_allow, allow, deny",
                 "3:13: invalid glob \"/a/[b\": unclosed character class; missing ']'",
                 "4:14: expires: \"2026-02-30\" is not a day of that month",
-                "3:5: allow rule 1 has no `reason`: give why these paths may be public",
-                "8:5: unknown key \"color\" in allow rule 2; expected one of: paths, reason, services, environments, kinds, expires",
+                "3:5: allow[0] has no `reason`: give why these paths may be public",
+                "8:5: unknown key \"color\" in allow[1]; expected one of: paths, reason, services, environments, kinds, expires",
                 "6:13: reason must not be empty: say why the rule exists",
                 "7:13: unknown kind \"lambda\"; expected function or asset",
             ]
@@ -479,7 +514,7 @@ mod tests {
             problems("allow: yes\ndeny: [42]\nprotected_requires_allow: 'no'\n"),
             [
                 "1:8: allow must be a list of rules, not a boolean",
-                "2:8: deny rule 1 must be a mapping, not a number",
+                "2:8: deny[0] must be a mapping, not a number",
                 "3:27: protected_requires_allow must be true or false, not a string",
             ]
         );
@@ -494,10 +529,27 @@ mod tests {
     }
 
     #[test]
+    fn non_utf8_files_are_located() {
+        let problem = not_utf8(b"allow:\n  - x\xff", 12);
+        assert_eq!(problem.at, Some(Position { line: 2, column: 6 }));
+    }
+
+    #[test]
+    fn yaml_booleans_where_strings_belong_get_a_hint() {
+        let found = problems("allow:\n  - paths: '*.css'\n    reason: y\n");
+        assert_eq!(found.len(), 1);
+        assert!(found[0].contains("put the value in quotes"), "{found:?}");
+        assert_eq!(
+            problems("version: '1'\n"),
+            ["1:10: version must be the number 1, not a string: write `version: 1`"]
+        );
+    }
+
+    #[test]
     fn unsupported_version_is_rejected() {
         assert_eq!(
             problems("version: 2\n"),
-            ["1:10: unsupported policy version: this twgate reads `version: 1`"]
+            ["1:10: unsupported policy version 2: this twgate reads version 1"]
         );
     }
 

@@ -86,7 +86,7 @@ pub fn parse(text: &str) -> Result<Node, (Option<Position>, String)> {
             line: location.line(),
             column: location.column(),
         });
-        (at, first_line(&error.to_string()))
+        (at, tidy_parser_message(&error.to_string()))
     })?;
     Ok(Node {
         at: Position::of(&spanned),
@@ -94,9 +94,26 @@ pub fn parse(text: &str) -> Result<Node, (Option<Position>, String)> {
     })
 }
 
-/// The parser's messages may carry a source snippet after the first line; the first line is the message.
-fn first_line(message: &str) -> String {
-    message.lines().next().unwrap_or(message).trim().to_string()
+/// The parser's message as a user should read it: its first line (a source snippet may follow), without
+/// the position (reported separately) and without advice about the library's own options.
+fn tidy_parser_message(message: &str) -> String {
+    let first = message.lines().next().unwrap_or(message).trim();
+    let first = first.strip_prefix("error: ").unwrap_or(first);
+    let first = match (first.strip_prefix("line "), first.find(": ")) {
+        (Some(_), Some(colon)) if first[..colon].contains(" column ") => &first[colon + 2..],
+        _ => first,
+    };
+    if first.contains("budget breached") {
+        return "the document is larger or more deeply nested than a policy can be (too many nodes, aliases or levels)"
+            .to_string();
+    }
+    match first.split_once(", set DuplicateKeyPolicy") {
+        Some((duplicate, _)) => format!(
+            "{}: each key may appear once",
+            duplicate.replace("duplicate mapping key", "duplicate key")
+        ),
+        None => first.to_string(),
+    }
 }
 
 fn node(spanned: Spanned<Value>) -> Node {
@@ -255,6 +272,26 @@ mod tests {
     fn duplicate_keys_are_rejected() {
         let (at, message) = parse("deny: []\ndeny: []\n").expect_err("duplicate key");
         assert_eq!(at.map(|p| p.line), Some(2), "{message}");
+        assert_eq!(message, "duplicate key: deny: each key may appear once");
+    }
+
+    #[test]
+    fn parser_messages_carry_no_position_or_library_advice() {
+        let (_, message) = parse("allow:\n\t- x\n").expect_err("tab");
+        assert!(!message.contains("line "), "{message}");
+        let mut bomb = "a: &a [x,x,x,x,x,x,x,x,x,x]\n".to_string();
+        for (name, previous) in ["b", "c", "d", "e", "f", "g", "h"]
+            .iter()
+            .zip(["a", "b", "c", "d", "e", "f", "g"])
+        {
+            let items = vec![format!("*{previous}"); 10].join(",");
+            bomb.push_str(&format!("{name}: &{name} [{items}]\n"));
+        }
+        let (_, message) = parse(&bomb).expect_err("alias bomb");
+        assert!(
+            message.starts_with("the document is larger or more deeply nested"),
+            "{message}"
+        );
     }
 
     #[test]

@@ -43,7 +43,7 @@ pub fn render(report: &Report) -> String {
         .filter(|f| f.verdict != Verdict::Ok)
         .collect();
     exposed.sort_by_key(|f| f.verdict);
-    if exposed.is_empty() {
+    if exposed.is_empty() && report.complete {
         out.push_str("\nNo exposed routes.\n");
     } else {
         out.push('\n');
@@ -136,7 +136,7 @@ fn plural<'a>(count: usize, one: &'a str, many: &'a str) -> &'a str {
 fn clean(text: &str) -> String {
     text.chars()
         .flat_map(|c| {
-            let escaped: Vec<char> = if c.is_control() {
+            let escaped: Vec<char> = if c.is_control() || is_bidi_control(c) {
                 c.escape_default().collect()
             } else {
                 vec![c]
@@ -144,6 +144,11 @@ fn clean(text: &str) -> String {
             escaped
         })
         .collect()
+}
+
+/// Unicode bidirectional controls, which can make a terminal show text in another order than it is.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 #[cfg(test)]
@@ -159,6 +164,7 @@ mod tests {
     #[test]
     fn control_characters_are_escaped() {
         assert_eq!(clean("/a\u{1b}[31mred\nx"), "/a\\u{1b}[31mred\\nx");
+        assert_eq!(clean("/gpj.\u{202e}exe"), "/gpj.\\u{202e}exe");
     }
 
     #[test]

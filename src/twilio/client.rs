@@ -197,15 +197,31 @@ impl Client {
 
     /// Fetches and parses one JSON resource.
     pub async fn get<T: DeserializeOwned>(&self, url: &Url) -> Result<T, ApiError> {
-        let body = self.fetch(url).await?;
-        serde_json::from_slice(&body).map_err(|error| ApiError::Malformed {
-            url: url.to_string(),
-            detail: error.to_string(),
+        let body = self
+            .fetch(url)
+            .await
+            .map_err(|error| self.redacted(error))?;
+        serde_json::from_slice(&body).map_err(|error| {
+            self.redacted(ApiError::Malformed {
+                url: url.to_string(),
+                detail: error.to_string(),
+            })
         })
     }
 
     /// Reads every page of the list at `first`, calling `each_page` with each page's items as they arrive.
     pub async fn for_each_page<T: DeserializeOwned>(
+        &self,
+        first: Url,
+        key: &str,
+        each_page: impl FnMut(Vec<T>),
+    ) -> Result<(), ApiError> {
+        self.read_pages(first, key, each_page)
+            .await
+            .map_err(|error| self.redacted(error))
+    }
+
+    async fn read_pages<T: DeserializeOwned>(
         &self,
         first: Url,
         key: &str,
@@ -252,6 +268,62 @@ impl Client {
         Ok(all)
     }
 
+    /// `error` with anything the server echoed of the credentials replaced by `***`.
+    fn redacted(&self, error: ApiError) -> ApiError {
+        let credentials = &self.options.credentials;
+        let clean = |text: String| credentials.redact(&text);
+        let clean_option = |text: Option<String>| text.map(clean);
+        match error {
+            ApiError::Unauthorized {
+                url,
+                code,
+                message,
+                variables,
+            } => ApiError::Unauthorized {
+                url: clean(url),
+                code,
+                message: clean_option(message),
+                variables,
+            },
+            ApiError::Forbidden { url, code, message } => ApiError::Forbidden {
+                url: clean(url),
+                code,
+                message: clean_option(message),
+            },
+            ApiError::Status {
+                url,
+                status,
+                code,
+                message,
+                attempts,
+            } => ApiError::Status {
+                url: clean(url),
+                status,
+                code,
+                message: clean_option(message),
+                attempts,
+            },
+            ApiError::Network {
+                url,
+                detail,
+                attempts,
+            } => ApiError::Network {
+                url: clean(url),
+                detail: clean(detail),
+                attempts,
+            },
+            ApiError::Malformed { url, detail } => ApiError::Malformed {
+                url: clean(url),
+                detail: clean(detail),
+            },
+            ApiError::UnsafePage { url, why } => ApiError::UnsafePage {
+                url: clean(url),
+                why: clean(why),
+            },
+            ApiError::Setup(detail) => ApiError::Setup(clean(detail)),
+        }
+    }
+
     /// A next-page URL is followed only when it is absolute and on the configured API origin and path.
     fn check_next_page(&self, text: &str) -> Result<Url, ApiError> {
         let refuse = |why: &str| ApiError::UnsafePage {
@@ -289,8 +361,10 @@ impl Client {
                     }
                     let wait = wait.unwrap_or_else(|| backoff(attempts));
                     if self.options.verbose > 0 {
+                        let error = self.redacted(error);
                         eprintln!(
-                            "twgate: retrying GET {url} in {} ms: {error}",
+                            "twgate: retrying GET {} in {} ms: {error}",
+                            self.options.credentials.redact(url.as_str()),
                             wait.as_millis()
                         );
                     }
@@ -318,7 +392,7 @@ impl Client {
             .await;
         let network = |error: reqwest::Error| ApiError::Network {
             url: url.to_string(),
-            detail: error_chain(&error),
+            detail: error_chain(&error.without_url()),
             attempts,
         };
         let response = match sent {
@@ -354,7 +428,8 @@ impl Client {
         }
         if self.options.verbose > 0 {
             eprintln!(
-                "twgate: GET {url} -> {} ({} ms, {} bytes)",
+                "twgate: GET {} -> {} ({} ms, {} bytes)",
+                credentials.redact(url.as_str()),
                 status.as_u16(),
                 started.elapsed().as_millis(),
                 body.len()

@@ -117,6 +117,22 @@ impl Credentials {
         }
     }
 
+    /// `text` with every form of the secret a server could echo replaced by `***`: the secret itself and
+    /// the Basic-auth value (base64 of `username:secret`, with or without padding).
+    pub fn redact(&self, text: &str) -> String {
+        let secret = self.secret.expose();
+        if secret.is_empty() {
+            return text.to_string();
+        }
+        let basic = base64(format!("{}:{secret}", self.username).as_bytes());
+        let unpadded = basic.trim_end_matches('=').to_string();
+        [basic, unpadded, secret.to_string()]
+            .iter()
+            .fold(text.to_string(), |redacted, form| {
+                redacted.replace(form.as_str(), "***")
+            })
+    }
+
     /// The environment variables a user should check when Twilio rejects these credentials.
     pub fn variables(&self) -> &'static str {
         if self.username.starts_with("SK") {
@@ -125,6 +141,28 @@ impl Credentials {
             "TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN"
         }
     }
+}
+
+/// Standard base64 with padding (RFC 4648), as HTTP Basic auth encodes credentials.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let group = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |acc, (i, b)| acc | u32::from(*b) << (16 - 8 * i));
+        for position in 0..4 {
+            if position <= chunk.len() {
+                out.push(char::from(
+                    ALPHABET[(group >> (18 - 6 * position) & 63) as usize],
+                ));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
 }
 
 fn is_sid(text: &str, prefix: &str) -> bool {
@@ -138,8 +176,13 @@ pub fn api_base_url(
     region: Option<&str>,
     edge: Option<&str>,
 ) -> Result<Url, ConfigError> {
-    let region = region.map(str::trim).filter(|value| !value.is_empty());
-    let edge = edge.map(str::trim).filter(|value| !value.is_empty());
+    let lower = |value: Option<&str>| {
+        value
+            .map(|value| value.trim().to_ascii_lowercase())
+            .filter(|value| !value.is_empty())
+    };
+    let (region, edge) = (lower(region), lower(edge));
+    let (region, edge) = (region.as_deref(), edge.as_deref());
     let text = match (api_url, region, edge) {
         (Some(url), _, _) => url.trim().to_string(),
         (None, None, None) => "https://serverless.twilio.com".to_string(),
@@ -303,6 +346,39 @@ mod tests {
     }
 
     #[test]
+    fn base64_matches_rfc_4648() {
+        for (input, expected) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(base64(input.as_bytes()), expected);
+        }
+    }
+
+    #[test]
+    fn echoed_secrets_are_redacted_in_every_form() {
+        let creds = Credentials {
+            account_sid: AC.into(),
+            username: AC.into(),
+            secret: Secret::new("tok3n"),
+        };
+        let basic = base64(format!("{AC}:tok3n").as_bytes());
+        let echoed = format!(
+            "bad auth {AC}:tok3n, header Basic {basic}, unpadded {}",
+            basic.trim_end_matches('=')
+        );
+        let redacted = creds.redact(&echoed);
+        assert!(
+            !redacted.contains("tok3n") && !redacted.contains(basic.trim_end_matches('=')),
+            "{redacted}"
+        );
+        assert!(redacted.contains(AC), "the SID is not secret");
+    }
+
+    #[test]
     fn base_url_from_flag_region_and_edge() {
         let url = |a: Option<&str>, r: Option<&str>, e: Option<&str>| {
             api_base_url(a, r, e).map(|u| u.to_string())
@@ -324,6 +400,10 @@ mod tests {
             Ok("https://serverless.tokyo.au1.twilio.com/")
         );
         assert!(url(None, Some("jp1"), None).is_err());
+        assert_eq!(
+            url(None, Some(" IE1 "), None).as_deref(),
+            Ok("https://serverless.dublin.ie1.twilio.com/")
+        );
         assert_eq!(
             url(Some("http://127.0.0.1:8080/"), Some("ie1"), None).as_deref(),
             Ok("http://127.0.0.1:8080/")
