@@ -65,7 +65,7 @@ pub async fn audit(
         env("TWILIO_REGION").as_deref(),
         env("TWILIO_EDGE").as_deref(),
     )?;
-    run(&args.run, policy, credentials, base_url.as_str()).await
+    run(&args.run, policy, credentials, base_url).await
 }
 
 /// `twgate demo`: the same audit, against a fake Twilio serving the built-in demo account.
@@ -88,7 +88,7 @@ pub async fn demo(args: &RunArgs) -> Result<Report, AppError> {
         secret: crate::twilio::Secret::new(fake_twilio::demo::AUTH_TOKEN),
     };
     let base_url = api_base_url(Some(&server.base_url()), None, None)?;
-    let report = run(args, policy, credentials, base_url.as_str()).await;
+    let report = run(args, policy, credentials, base_url).await;
     server.shutdown().await;
     report
 }
@@ -176,14 +176,14 @@ async fn run(
     args: &RunArgs,
     policy: Policy,
     credentials: Credentials,
-    base_url: &str,
+    base_url: reqwest::Url,
 ) -> Result<Report, AppError> {
     if let Some(path) = &args.output {
         check_output_directory(path)?;
     }
     let account_sid = credentials.account_sid.clone();
     let client = Arc::new(Client::new(ClientOptions {
-        base_url: api_base_url(Some(base_url), None, None)?,
+        base_url,
         credentials,
         concurrency: usize::from(args.concurrency),
         timeout: Duration::from_secs(args.timeout),

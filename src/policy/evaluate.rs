@@ -97,16 +97,12 @@ impl Policy {
             }
             Visibility::Public | Visibility::Protected => {}
         }
-        if let Some(deny) = self
-            .deny
-            .iter()
-            .find(|rule| rule.paths.iter().any(|glob| glob.is_match(route.path)))
-        {
-            let glob = deny
-                .paths
+        if let Some((deny, glob)) = self.deny.iter().find_map(|rule| {
+            rule.paths
                 .iter()
                 .find(|glob| glob.is_match(route.path))
-                .map_or("", |glob| glob.as_str());
+                .map(|glob| (rule, glob.as_str()))
+        }) {
             let why = deny.reason.as_deref().unwrap_or("denied by policy");
             return Decision::new(
                 Verdict::Violation,
