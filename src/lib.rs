@@ -4,6 +4,7 @@
 pub mod app;
 pub mod cli;
 pub mod exit;
+pub mod github;
 pub mod inventory;
 pub mod output;
 pub mod policy;

@@ -249,7 +249,8 @@ fn parse_base(text: &str) -> Result<Url, ConfigError> {
     Ok(base)
 }
 
-fn is_loopback(host: &str) -> bool {
+/// Whether `host` (a URL host, IPv6 in brackets or not) is this machine.
+pub(crate) fn is_loopback(host: &str) -> bool {
     let bare = host.trim_start_matches('[').trim_end_matches(']');
     host == "localhost"
         || bare
