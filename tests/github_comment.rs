@@ -532,3 +532,36 @@ async fn github_enterprise_with_a_path_prefix_works_from_the_actions_environment
     );
     assert_eq!(ours(&fake).len(), 1);
 }
+
+#[tokio::test]
+async fn an_unreachable_api_is_a_network_error_after_retries() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let api_url = format!("http://{}/api/v3", closed.local_addr().expect("addr"));
+    drop(closed);
+    let pr = PullRequest {
+        api_url: Url::parse(&api_url).expect("url"),
+        owner: "acme".to_owned(),
+        repo: "site".to_owned(),
+        number: NUMBER,
+        token: Secret::new(TOKEN),
+        from_fork: false,
+    };
+    let error = sync(&pr, "report", true)
+        .await
+        .expect_err("nothing listens");
+    assert!(
+        matches!(error, CommentError::Network { attempts: 3, .. }),
+        "{error:?}"
+    );
+    let text = error.to_string();
+    assert!(
+        text.starts_with(&format!(
+            "could not reach GitHub at {api_url} to list the comments"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("(after 3 attempts)") && text.contains("HTTPS_PROXY"),
+        "{text}"
+    );
+}

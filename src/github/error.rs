@@ -229,6 +229,24 @@ impl Failure {
         action: &str,
         attempts: u32,
     ) -> Failure {
+        // octocrab's service stack wraps the transport's errors once more.
+        let error = match error {
+            octocrab::Error::Service { source, .. } => match source.downcast::<octocrab::Error>() {
+                Ok(inner) => *inner,
+                Err(other) => {
+                    return Failure {
+                        error: CommentError::Network {
+                            action: action.to_owned(),
+                            api_url: pr.api_url.to_string(),
+                            detail: redact(pr, error_chain(&*other)),
+                            attempts,
+                        },
+                        transient: true,
+                    };
+                }
+            },
+            error => error,
+        };
         let redact = |text: String| redact(pr, text);
         let action = action.to_owned();
         let api_url = pr.api_url.to_string();

@@ -4,7 +4,7 @@ use std::fmt;
 
 use reqwest::Url;
 
-/// A secret (auth token or API key secret) that never prints itself.
+/// A secret (a Twilio auth token or API key secret, a GitHub token) that never prints itself.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
 
