@@ -28,8 +28,13 @@ async fn fake(prefix: &str) -> FakeGitHub {
 }
 
 fn pull_request(fake: &FakeGitHub) -> PullRequest {
+    pull_request_at(&fake.api_url())
+}
+
+/// The test pull request, reached through the API at `api_url`.
+fn pull_request_at(api_url: &str) -> PullRequest {
     PullRequest {
-        api_url: Url::parse(&fake.api_url()).expect("api url"),
+        api_url: Url::parse(api_url).expect("api url"),
         owner: "acme".to_owned(),
         repo: "site".to_owned(),
         number: NUMBER,
@@ -538,14 +543,7 @@ async fn an_unreachable_api_is_a_network_error_after_retries() {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let api_url = format!("http://{}/api/v3", closed.local_addr().expect("addr"));
     drop(closed);
-    let pr = PullRequest {
-        api_url: Url::parse(&api_url).expect("url"),
-        owner: "acme".to_owned(),
-        repo: "site".to_owned(),
-        number: NUMBER,
-        token: Secret::new(TOKEN),
-        from_fork: false,
-    };
+    let pr = pull_request_at(&api_url);
     let error = sync(&pr, "report", true)
         .await
         .expect_err("nothing listens");

@@ -16,11 +16,15 @@ impl Drop for Server {
 }
 
 /// Sends one HTTP/1.1 request and returns the whole answer, headers included.
-fn send(address: &str, method: &str, path: &str, token: Option<&str>, body: &str) -> String {
+fn send(
+    address: &str,
+    method: &str,
+    path: &str,
+    authorization: Option<&str>,
+    body: &str,
+) -> String {
     let mut stream = TcpStream::connect(address).expect("connect");
-    let auth = token.map_or(String::new(), |token| {
-        format!("Authorization: Bearer {token}\r\n")
-    });
+    let auth = authorization.map_or(String::new(), |value| format!("Authorization: {value}\r\n"));
     write!(
         stream,
         "{method} {path} HTTP/1.1\r\nHost: {address}\r\n{auth}Content-Type: application/json\r\n\
@@ -71,7 +75,7 @@ fn serves_comments_under_the_prefix_it_announces() {
         answer.contains(r#""message":"Requires authentication""#),
         "{answer}"
     );
-    let answer = send(&address, "GET", comments, Some("wrong"), "");
+    let answer = send(&address, "GET", comments, Some("Bearer wrong"), "");
     assert!(
         answer.contains(r#""message":"Bad credentials""#),
         "{answer}"
@@ -80,7 +84,7 @@ fn serves_comments_under_the_prefix_it_announces() {
         &address,
         "GET",
         "/api/v3/repos/acme/site/issues/8/comments",
-        Some("t0ken"),
+        Some("Bearer t0ken"),
         "",
     );
     assert!(answer.starts_with("HTTP/1.1 404"), "{answer}");
@@ -90,7 +94,7 @@ fn serves_comments_under_the_prefix_it_announces() {
             &address,
             "POST",
             comments,
-            Some("t0ken"),
+            Some("Bearer t0ken"),
             &format!(r#"{{"body":"comment {n}"}}"#),
         );
         assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
@@ -103,7 +107,7 @@ fn serves_comments_under_the_prefix_it_announces() {
         &address,
         "POST",
         comments,
-        Some("t0ken"),
+        Some("Bearer t0ken"),
         r#"{"body":"  "}"#,
     );
     assert!(
@@ -115,7 +119,7 @@ fn serves_comments_under_the_prefix_it_announces() {
         &address,
         "GET",
         &format!("{comments}?per_page=2"),
-        Some("t0ken"),
+        Some("Bearer t0ken"),
         "",
     );
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
