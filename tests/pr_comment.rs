@@ -74,6 +74,23 @@ fn run_in_pull_request(dir: &Path, github: &GitHub, args: &[&str]) -> common::Ru
     )
 }
 
+/// Baselines every demo violation, then runs the demo in the pull request with `--fail-on new`.
+fn run_with_everything_baselined(dir: &Path, github: &GitHub) -> common::Run {
+    let create = twgate(dir, &["baseline", "create", "--demo"], &[]);
+    assert_eq!(create.code, 0, "{}", create.stderr);
+    run_in_pull_request(
+        dir,
+        github,
+        &[
+            "demo",
+            "--baseline",
+            "twgate-baseline.json",
+            "--fail-on",
+            "new",
+        ],
+    )
+}
+
 #[test]
 fn the_comment_is_created_updated_left_alone_and_never_duplicated() {
     let github = GitHub::start();
@@ -99,19 +116,7 @@ fn the_comment_is_created_updated_left_alone_and_never_duplicated() {
     assert!(run.stderr.contains("already up to date"), "{}", run.stderr);
     assert_eq!(github.comments(), comments);
 
-    let create = twgate(dir.path(), &["baseline", "create", "--demo"], &[]);
-    assert_eq!(create.code, 0, "{}", create.stderr);
-    let run = run_in_pull_request(
-        dir.path(),
-        &github,
-        &[
-            "demo",
-            "--baseline",
-            "twgate-baseline.json",
-            "--fail-on",
-            "new",
-        ],
-    );
+    let run = run_with_everything_baselined(dir.path(), &github);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
         run.stderr.contains("updated the pull request comment"),
@@ -136,19 +141,7 @@ fn the_comment_is_created_updated_left_alone_and_never_duplicated() {
 fn nothing_new_and_no_earlier_comment_posts_nothing() {
     let github = GitHub::start();
     let dir = tempfile::tempdir().expect("tempdir");
-    let create = twgate(dir.path(), &["baseline", "create", "--demo"], &[]);
-    assert_eq!(create.code, 0, "{}", create.stderr);
-    let run = run_in_pull_request(
-        dir.path(),
-        &github,
-        &[
-            "demo",
-            "--baseline",
-            "twgate-baseline.json",
-            "--fail-on",
-            "new",
-        ],
-    );
+    let run = run_with_everything_baselined(dir.path(), &github);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(github.comments().is_empty(), "{:?}", github.comments());
 }
