@@ -178,6 +178,7 @@ async fn run(
     credentials: Credentials,
     base_url: reqwest::Url,
 ) -> Result<Report, AppError> {
+    crate::logging::init(args.verbose);
     if let Some(path) = &args.output {
         check_output_directory(path)?;
     }
@@ -188,20 +189,17 @@ async fn run(
         concurrency: usize::from(args.concurrency),
         timeout: Duration::from_secs(args.timeout),
         max_retries: args.max_retries,
-        verbose: args.verbose,
     })?);
     let filters = Filters {
         services: args.services.clone(),
         environments: args.environments.clone(),
     };
     let collected = collect(client.clone(), &account_sid, &filters).await;
-    if args.verbose > 0 {
-        let count = client.request_count();
-        eprintln!(
-            "twgate: {count} API {}",
-            if count == 1 { "request" } else { "requests" }
-        );
-    }
+    tracing::info!(
+        "{} API requests answered, {} retries",
+        client.request_count(),
+        client.retry_count()
+    );
     let error = match collected.error {
         Some(error @ (CollectError::UnknownService(_) | CollectError::UnknownEnvironment(_))) => {
             return Err(AppError::Filter(error));

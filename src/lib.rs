@@ -5,6 +5,7 @@ pub mod app;
 pub mod cli;
 pub mod exit;
 pub mod inventory;
+pub mod logging;
 pub mod output;
 pub mod policy;
 pub mod report;
