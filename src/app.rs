@@ -195,10 +195,11 @@ async fn run(
         environments: args.environments.clone(),
     };
     let collected = collect(client.clone(), &account_sid, &filters).await;
+    let retries = client.retry_count();
     tracing::info!(
-        "{} API requests answered, {} retries",
+        "{} API requests answered, {retries} {}",
         client.request_count(),
-        client.retry_count()
+        if retries == 1 { "retry" } else { "retries" }
     );
     let error = match collected.error {
         Some(error @ (CollectError::UnknownService(_) | CollectError::UnknownEnvironment(_))) => {

@@ -304,10 +304,11 @@ fn a_503_on_one_request_is_retried() {
     let outcome = complete(|_| inject(nth(3, "*"), status(503, Some(0))), &FAST);
     assert_eq!(injected(&outcome, "status"), 1);
     assert_eq!(outcome.requests.len(), CLEAN_REQUESTS + 1);
+    let stderr = &outcome.run.stderr;
+    assert!(stderr.contains("retrying GET"), "{stderr}");
     assert!(
-        outcome.run.stderr.contains("retrying GET"),
-        "{}",
-        outcome.run.stderr
+        stderr.contains(&format!("{CLEAN_REQUESTS} API requests answered, 1 retry")),
+        "the request count leaves the retry out: {stderr}"
     );
 }
 
@@ -411,7 +412,68 @@ fn all_the_mild_faults_at_once() {
     );
 }
 
+#[test]
+fn requests_in_flight_stay_within_the_concurrency_bound() {
+    let shapes: Vec<(u32, u32)> = (1..=12).map(|s| (s, 1)).collect();
+    let fake = Fake::start(faulty_world(
+        &data_services(&shapes),
+        Faults {
+            latency_ms: 30,
+            ..Faults::default()
+        },
+    ));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (run, report) = fake.audit_json(dir.path(), &["--concurrency", "4"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(report["summary"]["routes"], 12);
+    let peak = fake.server.peak_in_flight();
+    assert!((2..=4).contains(&peak), "{peak} requests in flight at once");
+}
+
 // ---- Faults that must end the audit with exit 3 ----
+
+/// `twgate audit -v --format json` against `url`, which no fake serves.
+fn audit_unserved(url: &str) -> Run {
+    common::twgate(
+        std::path::Path::new("."),
+        &["audit", "-v", "--format", "json", "--api-url", url],
+        &[
+            ("TWILIO_ACCOUNT_SID", common::ACCOUNT),
+            ("TWILIO_AUTH_TOKEN", TOKEN),
+        ],
+    )
+}
+
+#[test]
+fn a_host_name_that_does_not_resolve_is_not_retried() {
+    let run = audit_unserved("https://twgate-test.invalid");
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "could not reach Twilio at GET https://twgate-test.invalid/v1/Services?PageSize=1000"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("retrying"), "{}", run.stderr);
+}
+
+#[test]
+fn a_tls_handshake_that_fails_is_not_retried() {
+    let plain_http = Fake::start(faulty_world(&services_yaml(), Faults::default()));
+    let https = plain_http.url().replace("http://", "https://");
+    let run = audit_unserved(&https);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!(
+            "could not reach Twilio at GET {https}/v1/Services"
+        )),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("retrying"), "{}", run.stderr);
+    assert!(!run.all_output().contains(TOKEN));
+}
 
 #[test]
 fn connections_dropped_every_time() {
