@@ -93,9 +93,9 @@ fn data_services(shapes: &[(u32, u32)]) -> String {
     yaml
 }
 
-/// A world of `services` (YAML list items) served two items a page, with `faults`.
-fn faulty_world(services: &str, faults: Faults) -> World {
-    let mut world = world(services, Some(2));
+/// A world of `services` (YAML list items) served at most `page_size` items a page, with `faults`.
+fn faulty_world(services: &str, page_size: Option<usize>, faults: Faults) -> World {
+    let mut world = world(services, page_size);
     world.faults = faults;
     world
         .validate()
@@ -130,11 +130,22 @@ struct Outcome {
     rejected: usize,
 }
 
-/// Audits a world of `services` served with the faults `faults(other_origin)` makes, where `other_origin`
-/// is the base URL of a second server that must never be contacted, and checks what every case must hold.
+/// Audits a world of `services` served two items a page with the faults `faults(other_origin)` makes,
+/// where `other_origin` is the base URL of a second server that must never be contacted, and checks what
+/// every case must hold.
 fn audit_under(services: &str, faults: impl FnOnce(&str) -> Faults, limits: &Limits) -> Outcome {
-    let other = Fake::start(faulty_world(services, Faults::default()));
-    let fake = Fake::start(faulty_world(services, faults(&other.url())));
+    audit_paged_under(services, Some(2), faults, limits)
+}
+
+/// [`audit_under`] with pages of at most `page_size` items.
+fn audit_paged_under(
+    services: &str,
+    page_size: Option<usize>,
+    faults: impl FnOnce(&str) -> Faults,
+    limits: &Limits,
+) -> Outcome {
+    let other = Fake::start(faulty_world(services, page_size, Faults::default()));
+    let fake = Fake::start(faulty_world(services, page_size, faults(&other.url())));
     let dir = tempfile::tempdir().expect("tempdir");
     let (run, report) = fake.audit_json(
         dir.path(),
@@ -300,6 +311,35 @@ fn a_concurrency_cap_answering_429_is_met_by_backing_off() {
 }
 
 #[test]
+fn a_burst_far_over_the_cap_converges_without_spending_the_retry_budget() {
+    // 40 environment lists start at once against a cap of 3: most get 429 in the first burst. Only the
+    // 429s that lower the bound count as retries; the others were sent under the old bound, so the
+    // 20-retry budget (--max-retries 2) is not spent on one overload.
+    let shapes: Vec<(u32, u32)> = (1..=40).map(|s| (s, 1)).collect();
+    let outcome = audit_paged_under(
+        &data_services(&shapes),
+        None,
+        |_| Faults {
+            latency_ms: 10,
+            max_in_flight: Some(3),
+            ..Faults::default()
+        },
+        &Limits {
+            concurrency: "100",
+            ..FAST
+        },
+    );
+    assert_eq!(outcome.run.code, 1, "{}", outcome.run.stderr);
+    assert_eq!(outcome.report["summary"]["routes"], 40);
+    assert!(outcome.rejected > 20, "{} rejected", outcome.rejected);
+    assert!(
+        outcome.run.stderr.contains("not counted"),
+        "{}",
+        outcome.run.stderr
+    );
+}
+
+#[test]
 fn a_503_on_one_request_is_retried() {
     let outcome = complete(|_| inject(nth(3, "*"), status(503, Some(0))), &FAST);
     assert_eq!(injected(&outcome, "status"), 1);
@@ -417,6 +457,7 @@ fn requests_in_flight_stay_within_the_concurrency_bound() {
     let shapes: Vec<(u32, u32)> = (1..=12).map(|s| (s, 1)).collect();
     let fake = Fake::start(faulty_world(
         &data_services(&shapes),
+        None,
         Faults {
             latency_ms: 30,
             ..Faults::default()
@@ -460,7 +501,7 @@ fn a_host_name_that_does_not_resolve_is_not_retried() {
 
 #[test]
 fn a_tls_handshake_that_fails_is_not_retried() {
-    let plain_http = Fake::start(faulty_world(&services_yaml(), Faults::default()));
+    let plain_http = Fake::start(faulty_world(&services_yaml(), None, Faults::default()));
     let https = plain_http.url().replace("http://", "https://");
     let run = audit_unserved(&https);
     assert_eq!(run.code, 3, "{}", run.stderr);

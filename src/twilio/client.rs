@@ -12,7 +12,7 @@ use serde::de::DeserializeOwned;
 use tracing::{debug, info};
 
 use super::config::Credentials;
-use super::limiter::Limiter;
+use super::limiter::{Limiter, Throttle};
 use super::models::{ErrorBody, Page, parse_page};
 use super::retry::{RetryBudget, backoff, is_transient_network, is_transient_status, retry_after};
 
@@ -34,8 +34,10 @@ pub struct ClientOptions {
     pub concurrency: usize,
     /// Time limit of one request, from sending to the end of the body.
     pub timeout: Duration,
-    /// Retries of one request after a 429, 5xx, 408, a dropped or refused connection, or a timeout. The
-    /// whole audit may retry ten times as often in all (see [`RetryBudget`]).
+    /// Retries of one request after a 429, 5xx, 408, a dropped or refused connection, or a timeout; a 429
+    /// to a request sent before an earlier 429 lowered the bound is not counted. Retries after failures
+    /// other than 429 (or after a 429 at a bound of one) also draw on a budget for the whole audit: ten
+    /// times this many, refilled by a tenth of a retry for each request answered at its first attempt.
     pub max_retries: u32,
 }
 
@@ -160,8 +162,23 @@ enum Attempt {
     Retry {
         error: ApiError,
         wait: Option<Duration>,
+        charge: Charge,
     },
     Fail(ApiError),
+}
+
+/// What a retry counts against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Charge {
+    /// Nothing: a 429 to a request sent before the bound on requests in flight was lowered for an
+    /// earlier 429, an overload already being answered.
+    Nothing,
+    /// The request's own retries only: a 429 that lowered the bound, which is how the bound finds
+    /// the API's limit, not a sign that the API is failing.
+    Request,
+    /// The request's retries and the audit's budget: every other transient failure, and a 429 when
+    /// the bound is already one request.
+    RequestAndBudget,
 }
 
 impl Client {
@@ -378,6 +395,7 @@ impl Client {
     /// Sends GET `url` until it succeeds, fails for good, or its retries or the audit's are spent.
     async fn fetch(&self, url: &Url) -> Result<Vec<u8>, ApiError> {
         let mut attempts = 0;
+        let mut charged_retries = 0;
         loop {
             attempts += 1;
             match self.attempt(url, attempts).await {
@@ -389,23 +407,37 @@ impl Client {
                     return Ok(body);
                 }
                 Attempt::Fail(error) => return Err(error),
-                Attempt::Retry { error, wait } => {
-                    if attempts > self.options.max_retries {
-                        return Err(error);
+                Attempt::Retry {
+                    error,
+                    wait,
+                    charge,
+                } => {
+                    if charge != Charge::Nothing {
+                        if charged_retries >= self.options.max_retries {
+                            return Err(error);
+                        }
+                        charged_retries += 1;
                     }
-                    if !self.budget.spend() {
+                    if charge == Charge::RequestAndBudget && !self.budget.spend() {
                         return Err(ApiError::RetryBudgetSpent {
                             last: Box::new(error),
                             budget: self.budget.retries(),
                         });
                     }
                     self.retries.fetch_add(1, Ordering::Relaxed);
-                    let wait = wait.unwrap_or_else(|| backoff(attempts));
+                    let wait = wait.unwrap_or_else(|| backoff(charged_retries.max(1)));
                     info!(
-                        "retrying GET {} in {} ms (retry {attempts} of at most {}): {}",
+                        "retrying GET {} in {} ms ({}): {}",
                         self.options.credentials.redact(url.as_str()),
                         wait.as_millis(),
-                        self.options.max_retries,
+                        match charge {
+                            Charge::Nothing =>
+                                "sent before the bound was lowered: not counted".to_string(),
+                            _ => format!(
+                                "retry {charged_retries} of at most {}",
+                                self.options.max_retries
+                            ),
+                        },
                         self.redacted_detail(&error)
                     );
                     tokio::time::sleep(wait).await;
@@ -447,7 +479,11 @@ impl Client {
                 self.redacted_detail(&error)
             );
             if transient {
-                Attempt::Retry { error, wait: None }
+                Attempt::Retry {
+                    error,
+                    wait: None,
+                    charge: Charge::RequestAndBudget,
+                }
             } else {
                 Attempt::Fail(error)
             }
@@ -482,13 +518,21 @@ impl Client {
             started.elapsed().as_millis(),
             body.len()
         );
-        if status == StatusCode::TOO_MANY_REQUESTS {
-            if let Some(limit) = permit.throttled(retry_after) {
-                info!("Twilio answered 429: at most {limit} requests in flight from now on");
+        let charge = if status == StatusCode::TOO_MANY_REQUESTS {
+            match permit.throttled(retry_after) {
+                Throttle::Lowered(limit) => {
+                    info!("Twilio answered 429: at most {limit} requests in flight from now on");
+                    Charge::Request
+                }
+                Throttle::AtFloor => Charge::RequestAndBudget,
+                Throttle::AlreadyLowered => Charge::Nothing,
             }
-        } else if let Some(limit) = permit.answered() {
-            debug!("at most {limit} requests in flight from now on");
-        }
+        } else {
+            if let Some(limit) = permit.answered() {
+                debug!("at most {limit} requests in flight from now on");
+            }
+            Charge::RequestAndBudget
+        };
         drop(permit);
         if status.is_success() {
             return Attempt::Done(body);
@@ -513,6 +557,7 @@ impl Client {
                     attempts,
                 },
                 wait: retry_after,
+                charge,
             },
             _ => Attempt::Fail(ApiError::Status {
                 url,

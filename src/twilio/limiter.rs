@@ -34,6 +34,17 @@ impl State {
     }
 }
 
+/// What a 429 did to the bound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Throttle {
+    /// It lowered the bound to this many requests in flight.
+    Lowered(usize),
+    /// The bound was already one: the API refuses even one request at a time.
+    AtFloor,
+    /// The bound was lowered for an earlier 429 after this request was sent: nothing more to do.
+    AlreadyLowered,
+}
+
 /// Leave to send one request; returning it (dropping) frees the place.
 #[derive(Debug)]
 pub struct Permit<'a> {
@@ -107,20 +118,22 @@ impl Permit<'_> {
     }
 
     /// Twilio answered 429. The bound is halved, once for all the requests sent under the same bound;
-    /// with `pause` (its `Retry-After`), no request starts until it is over. Returns the new bound when
-    /// this answer lowered it.
-    pub fn throttled(&self, pause: Option<Duration>) -> Option<usize> {
+    /// with `pause` (its `Retry-After`), no request starts until it is over.
+    pub fn throttled(&self, pause: Option<Duration>) -> Throttle {
         let mut state = self.limiter.lock();
         if let Some(pause) = pause {
             let until = Instant::now() + pause;
             state.paused_until = Some(state.paused_until.map_or(until, |now| now.max(until)));
         }
         if state.generation != self.generation {
-            return None;
+            return Throttle::AlreadyLowered;
         }
         state.generation += 1;
+        if state.allowed() == 1 {
+            return Throttle::AtFloor;
+        }
         state.limit = (state.limit / 2.0).max(1.0);
-        Some(state.allowed())
+        Throttle::Lowered(state.allowed())
     }
 }
 
@@ -151,15 +164,15 @@ mod tests {
     async fn a_429_halves_the_bound_once_and_answers_grow_it_back() {
         let limiter = Limiter::new(8);
         let permits: Vec<Permit<'_>> = acquire_all(&limiter, 8).await;
-        assert_eq!(permits[0].throttled(None), Some(4));
+        assert_eq!(permits[0].throttled(None), Throttle::Lowered(4));
         assert_eq!(
             permits[1].throttled(None),
-            None,
+            Throttle::AlreadyLowered,
             "sent under the old bound: no second halving"
         );
         drop(permits);
         let permit = limiter.acquire().await;
-        assert_eq!(permit.throttled(None), Some(2));
+        assert_eq!(permit.throttled(None), Throttle::Lowered(2));
         assert_eq!(permit.answered(), None, "2.5");
         assert_eq!(permit.answered(), None, "2.9");
         assert_eq!(
@@ -172,7 +185,10 @@ mod tests {
         drop(permit);
         let floor = Limiter::new(1);
         let permit = floor.acquire().await;
-        assert_eq!(permit.throttled(None), Some(1), "never below one");
+        assert_eq!(permit.throttled(None), Throttle::AtFloor, "never below one");
+        drop(permit);
+        let permit = floor.acquire().await;
+        assert_eq!(permit.throttled(None), Throttle::AtFloor);
     }
 
     #[tokio::test]
