@@ -289,6 +289,7 @@ async fn judge(
     policy: Policy,
     source: Source,
 ) -> Result<Report, AppError> {
+    crate::logging::init(scope.verbose);
     for path in report_args.files().map(|(_, path)| path) {
         check_output_directory(path)?;
     }
@@ -301,7 +302,7 @@ async fn judge(
         services: scope.services.clone(),
         environments: scope.environments.clone(),
     };
-    let (collected, api_requests) = match source {
+    let (collected, api) = match source {
         Source::Live {
             credentials,
             base_url,
@@ -333,7 +334,8 @@ async fn judge(
         other => other.map(|error| error.to_string()),
     };
     let mut report = Report::build(&collected.inventory, &policy, Date::today(), error);
-    report.summary.api_requests = Some(api_requests);
+    report.summary.api_requests = Some(api.requests);
+    report.summary.api_retries = Some(api.retries);
     report.fail_on = report_args.fail_on;
     if let Some(baseline) = &baseline {
         report.compare_with(baseline);
@@ -341,14 +343,22 @@ async fn judge(
     Ok(report)
 }
 
-/// Reads the account through a client bound by the scope's limits; returns what was read and the number
-/// of API requests made.
+/// How many API requests an audit made.
+struct ApiCounts {
+    /// Requests answered and used (retries not counted).
+    requests: u64,
+    /// Retries after transient failures.
+    retries: u64,
+}
+
+/// Reads the account through a client bound by the scope's limits; returns what was read and how many
+/// API requests it took.
 async fn read_account(
     scope: &ScopeArgs,
     credentials: Credentials,
     base_url: reqwest::Url,
     filters: &Filters,
-) -> Result<(collect::Collected, u64), AppError> {
+) -> Result<(collect::Collected, ApiCounts), AppError> {
     let account_sid = credentials.account_sid.clone();
     let client = Arc::new(Client::new(ClientOptions {
         base_url,
@@ -356,17 +366,23 @@ async fn read_account(
         concurrency: usize::from(scope.concurrency),
         timeout: Duration::from_secs(scope.timeout),
         max_retries: scope.max_retries,
-        verbose: scope.verbose,
     })?);
     let collected = collect(client.clone(), &account_sid, filters).await;
-    let count = client.request_count();
-    if scope.verbose > 0 {
-        eprintln!(
-            "twgate: {count} API {}",
-            if count == 1 { "request" } else { "requests" }
-        );
-    }
-    Ok((collected, count))
+    let counts = ApiCounts {
+        requests: client.request_count(),
+        retries: client.retry_count(),
+    };
+    tracing::info!(
+        "{} API requests answered, {} {}",
+        counts.requests,
+        counts.retries,
+        if counts.retries == 1 {
+            "retry"
+        } else {
+            "retries"
+        }
+    );
+    Ok((collected, counts))
 }
 
 /// Renders every requested report, then writes them: the --format report to standard output or

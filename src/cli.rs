@@ -155,7 +155,8 @@ pub struct ScopeArgs {
     /// Retries of a request after 429, 5xx, timeouts and dropped connections (0-20).
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(0..=20))]
     pub max_retries: u32,
-    /// Print each API request (URL, status, time) on standard error; never credentials.
+    /// Log to standard error: -v each API request (URL, status, time, size) and retry, -vv more detail
+    /// (pages read, changes of the concurrency bound); never credentials.
     #[arg(short, long, action = clap::ArgAction::Count)]
     pub verbose: u8,
 }

@@ -7,6 +7,7 @@ pub mod cli;
 pub mod exit;
 pub mod github;
 pub mod inventory;
+pub mod logging;
 pub mod output;
 pub mod policy;
 pub mod report;

@@ -124,6 +124,9 @@ pub struct Summary {
     /// Twilio API requests the audit made (retries not counted), when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub api_requests: Option<u64>,
+    /// Retries after transient failures (429, 5xx, timeouts, dropped connections), when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api_retries: Option<u64>,
 }
 
 /// One live route and its verdict.
@@ -482,6 +485,7 @@ mod tests {
                 allowed: 1,
                 resolved: 0,
                 api_requests: None,
+                api_retries: None,
             }
         );
         assert!(report.complete);
