@@ -350,6 +350,7 @@ fn a_503_on_one_request_is_retried() {
         stderr.contains(&format!("{CLEAN_REQUESTS} API requests answered, 1 retry")),
         "the request count leaves the retry out: {stderr}"
     );
+    assert_eq!(outcome.report["summary"]["api_requests"], CLEAN_REQUESTS);
 }
 
 #[test]
