@@ -5,8 +5,18 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 /// Writes `contents` to `path` through a temporary file in the same directory and a rename.
-/// On any failure the temporary file is removed and `path` is left as it was.
+/// On any failure the temporary file is removed and `path` is left as it was. A symbolic link is followed
+/// (the file it names is replaced, the link kept), and a path that is not a regular file (`/dev/stdout`, a
+/// FIFO, a device) is written straight through, never replaced.
 pub fn write_atomically(path: &Path, contents: &[u8]) -> io::Result<()> {
+    let resolved = fs::canonicalize(path).ok();
+    if let Some(target) = &resolved {
+        if !fs::metadata(target)?.is_file() && !target.is_dir() {
+            let mut file = OpenOptions::new().write(true).truncate(true).open(target)?;
+            return file.write_all(contents).and_then(|()| file.flush());
+        }
+    }
+    let path = resolved.as_deref().unwrap_or(path);
     let directory = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
         _ => PathBuf::from("."),
@@ -46,6 +56,25 @@ mod tests {
         write_atomically(&path, b"new").expect("atomic write");
         assert_eq!(fs::read_to_string(&path).expect("read"), "new");
         assert_eq!(fs::read_dir(dir.path()).expect("list").count(), 1);
+    }
+
+    #[test]
+    fn special_files_are_written_through_and_links_kept() {
+        write_atomically(Path::new("/dev/null"), b"discarded").expect("write to /dev/null");
+        assert!(!fs::metadata("/dev/null").expect("stat").is_file());
+        let dir = tempfile::tempdir().expect("tempdir");
+        let target = dir.path().join("target.json");
+        fs::write(&target, "old").expect("write");
+        let link = dir.path().join("link.json");
+        std::os::unix::fs::symlink(&target, &link).expect("symlink");
+        write_atomically(&link, b"new").expect("write through the link");
+        assert!(
+            fs::symlink_metadata(&link)
+                .expect("lstat")
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(fs::read_to_string(&target).expect("read"), "new");
     }
 
     #[test]
