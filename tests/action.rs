@@ -136,7 +136,10 @@ impl Runner {
             .expect("sha256sum");
         let sum = String::from_utf8(sum.stdout).expect("utf-8");
         let hash = sum.split_whitespace().next().expect("hash");
-        let checksums = format!("{hash}  {LINUX_X64_ASSET}\n{}  other-asset.zip\n", "0".repeat(64));
+        let checksums = format!(
+            "{hash}  {LINUX_X64_ASSET}\n{}  other-asset.zip\n",
+            "0".repeat(64)
+        );
         fs::write(release.join("SHA256SUMS"), checksums).expect("SHA256SUMS");
     }
 }
@@ -151,7 +154,10 @@ impl ActionRun {
 
     /// The `::error` workflow commands printed to the log.
     fn error_annotations(&self) -> Vec<&str> {
-        self.stdout.lines().filter(|line| line.starts_with("::error")).collect()
+        self.stdout
+            .lines()
+            .filter(|line| line.starts_with("::error"))
+            .collect()
     }
 }
 
@@ -183,14 +189,20 @@ fn json_file(path: &str) -> serde_json::Value {
 
 /// Asserts what a demo audit by the action leaves behind: exit 1, annotations, summary, SARIF, report, outputs.
 fn assert_demo_audit(run: &ActionRun) {
-    assert_eq!(run.code, 1, "stdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
+    assert_eq!(
+        run.code, 1,
+        "stdout:\n{}\nstderr:\n{}",
+        run.stdout, run.stderr
+    );
     assert_eq!(run.output("exit-code"), "1");
     assert_eq!(run.output("violations"), "5");
     assert_eq!(run.output("new-violations"), "5");
 
     let annotations = run.error_annotations();
     assert!(
-        annotations.iter().any(|line| line.contains("/exports/customers.csv")),
+        annotations
+            .iter()
+            .any(|line| line.contains("/exports/customers.csv")),
         "no annotation for /exports/customers.csv in\n{}",
         run.stdout
     );
@@ -202,7 +214,9 @@ fn assert_demo_audit(run: &ActionRun) {
 
     let sarif = json_file(run.output("sarif-file"));
     assert_eq!(sarif["version"], "2.1.0");
-    let results = sarif["runs"][0]["results"].as_array().expect("SARIF results");
+    let results = sarif["runs"][0]["results"]
+        .as_array()
+        .expect("SARIF results");
     assert!(!results.is_empty(), "SARIF has no results");
 
     let report = json_file(run.output("report"));
@@ -234,13 +248,21 @@ fn the_action_writes_sarif_where_the_sarif_file_input_says() {
     let run = runner.run();
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert_eq!(run.output("sarif-file"), "results/twgate.sarif");
-    let sarif = json_file(&runner.path("workspace/results/twgate.sarif").display().to_string());
+    let sarif = json_file(
+        &runner
+            .path("workspace/results/twgate.sarif")
+            .display()
+            .to_string(),
+    );
     assert_eq!(sarif["version"], "2.1.0");
 }
 
 #[test]
 fn the_action_downloads_verifies_and_runs_the_release_binary() {
-    if !["bash", "curl", "tar", "gzip", "sha256sum"].into_iter().all(available) {
+    if !["bash", "curl", "tar", "gzip", "sha256sum"]
+        .into_iter()
+        .all(available)
+    {
         return;
     }
     let staging = tempfile::tempdir().expect("tempdir");
@@ -250,7 +272,8 @@ fn the_action_downloads_verifies_and_runs_the_release_binary() {
         runner.publish(tag, &archive, &archive);
         let run = runner.run();
         assert!(
-            run.stderr.contains(&format!("SHA-256 of {LINUX_X64_ASSET} matches")),
+            run.stderr
+                .contains(&format!("SHA-256 of {LINUX_X64_ASSET} matches")),
             "version {version}:\n{}",
             run.stderr
         );
@@ -260,7 +283,10 @@ fn the_action_downloads_verifies_and_runs_the_release_binary() {
 
 #[test]
 fn a_tampered_release_binary_is_refused_and_never_run() {
-    if !["bash", "curl", "tar", "gzip", "sha256sum"].into_iter().all(available) {
+    if !["bash", "curl", "tar", "gzip", "sha256sum"]
+        .into_iter()
+        .all(available)
+    {
         return;
     }
     let runner = Runner::new();
@@ -280,12 +306,18 @@ fn a_tampered_release_binary_is_refused_and_never_run() {
     assert_eq!(run.output("exit-code"), "3");
     let annotations = run.error_annotations();
     assert!(
-        annotations.iter().any(|line| line.contains("SHA-256 mismatch")),
+        annotations
+            .iter()
+            .any(|line| line.contains("SHA-256 mismatch")),
         "{}",
         run.stdout
     );
     assert!(run.summary.contains("SHA-256 mismatch"), "{}", run.summary);
-    assert!(!run.outputs.contains_key("report"), "twgate ran: {:?}", run.outputs);
+    assert!(
+        !run.outputs.contains_key("report"),
+        "twgate ran: {:?}",
+        run.outputs
+    );
     assert!(!run.outputs.contains_key("violations"), "{:?}", run.outputs);
 }
 
@@ -319,7 +351,10 @@ fn the_checksum_check_refuses_a_tampered_file_a_missing_entry_and_a_duplicate() 
     };
 
     let listed = format!("{good}  {name}\n");
-    assert_eq!(verify("twgate release asset\n", &listed), (true, String::new()));
+    assert_eq!(
+        verify("twgate release asset\n", &listed),
+        (true, String::new())
+    );
     let binary_mode = format!("{}  other\n{good} *{name}\n", "1".repeat(64));
     assert!(verify("twgate release asset\n", &binary_mode).0);
 
@@ -331,7 +366,10 @@ fn the_checksum_check_refuses_a_tampered_file_a_missing_entry_and_a_duplicate() 
     assert!(!ok);
     assert!(why.contains("lists no checksum"), "{why}");
 
-    let (ok, why) = verify("twgate release asset\n", &format!("{good}  {name}\n{good}  {name}\n"));
+    let (ok, why) = verify(
+        "twgate release asset\n",
+        &format!("{good}  {name}\n{good}  {name}\n"),
+    );
     assert!(!ok);
     assert!(why.contains("more than one"), "{why}");
 }
@@ -349,7 +387,25 @@ fn a_runner_with_no_release_binary_is_told_to_build_from_source() {
     assert_eq!(run.output("exit-code"), "2");
     let annotations = run.error_annotations();
     assert!(
-        annotations.iter().any(|line| line.contains("build-from-source: true")),
+        annotations
+            .iter()
+            .any(|line| line.contains("build-from-source: true")),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn without_a_version_input_or_the_actions_cargo_toml_the_action_asks_for_a_version() {
+    if !available("bash") {
+        return;
+    }
+    let runner = Runner::new();
+    let workspace = runner.path("workspace").display().to_string();
+    let run = runner.set("GITHUB_ACTION_PATH", &workspace).run();
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(
+        run.stdout.contains("set version: to a release"),
         "{}",
         run.stdout
     );
@@ -361,15 +417,42 @@ fn inputs_the_action_cannot_use_are_refused_and_cannot_inject_workflow_commands(
         return;
     }
     for (input, value, says) in [
-        ("INPUT_COMMAND", "policy", "input command must be audit or demo"),
-        ("INPUT_GITHUB_COMMENT", "yes", "input github-comment must be true or false"),
-        ("INPUT_VERSION", "1.0/../../evil", "input version must be latest"),
-        ("INPUT_SARIF_FILE", "a.sarif\nreport=/etc/passwd", "input sarif-file must be one line"),
-        ("INPUT_COMMAND", "x\n::warning::injected", "input command must be audit or demo"),
+        (
+            "INPUT_COMMAND",
+            "policy",
+            "input command must be audit or demo",
+        ),
+        (
+            "INPUT_GITHUB_COMMENT",
+            "yes",
+            "input github-comment must be true or false",
+        ),
+        (
+            "INPUT_VERSION",
+            "1.0/../../evil",
+            "input version must be latest",
+        ),
+        (
+            "INPUT_SARIF_FILE",
+            "a.sarif\nreport=/etc/passwd",
+            "input sarif-file must be one line",
+        ),
+        (
+            "INPUT_COMMAND",
+            "x\n::warning::injected",
+            "input command must be audit or demo",
+        ),
     ] {
-        let run = Runner::new().set("TWGATE_BIN", TWGATE).set(input, value).run();
+        let run = Runner::new()
+            .set("TWGATE_BIN", TWGATE)
+            .set(input, value)
+            .run();
         assert_eq!(run.code, 2, "{input}={value:?}: {}", run.stdout);
-        assert!(run.stdout.contains(says), "{input}={value:?}: {}", run.stdout);
+        assert!(
+            run.stdout.contains(says),
+            "{input}={value:?}: {}",
+            run.stdout
+        );
         assert!(
             !run.stdout.lines().any(|line| line.starts_with("::warning")),
             "{input}={value:?} injected a command: {}",
@@ -379,6 +462,80 @@ fn inputs_the_action_cannot_use_are_refused_and_cannot_inject_workflow_commands(
             run.outputs.keys().collect::<Vec<_>>(),
             ["exit-code"],
             "{input}={value:?}"
+        );
+    }
+}
+
+/// action.yml as JSON.
+fn action_yml() -> serde_json::Value {
+    let text =
+        fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/action.yml")).expect("action.yml");
+    serde_saphyr::from_str(&text).expect("action.yml is YAML")
+}
+
+#[test]
+fn every_input_reaches_the_script_only_through_env() {
+    let action = action_yml();
+    assert_eq!(action["runs"]["using"], "composite");
+    let steps = action["runs"]["steps"].as_array().expect("steps");
+    let script = fs::read_to_string(SCRIPT).expect("script");
+    for step in steps {
+        if let Some(run) = step["run"].as_str() {
+            assert!(!run.contains("${{"), "an expression inside run: {run}");
+        }
+    }
+    let env = &steps[0]["env"];
+    let inputs = action["inputs"].as_object().expect("inputs");
+    for name in inputs.keys() {
+        let variable = if name == "github-token" {
+            "GITHUB_TOKEN".to_owned()
+        } else {
+            format!("INPUT_{}", name.to_uppercase().replace('-', "_"))
+        };
+        assert_eq!(
+            env[&variable],
+            format!("${{{{ inputs.{name} }}}}"),
+            "input {name} must reach the script as {variable}"
+        );
+        assert!(
+            script.contains(&variable),
+            "the script never reads {variable}"
+        );
+    }
+    for output in [
+        "exit-code",
+        "violations",
+        "new-violations",
+        "sarif-file",
+        "report",
+    ] {
+        assert_eq!(
+            action["outputs"][output]["value"],
+            format!("${{{{ steps.twgate.outputs.{output} }}}}")
+        );
+        assert!(
+            script.contains(&format!("write_output {output} ")),
+            "the script never writes {output}"
+        );
+    }
+}
+
+#[test]
+fn the_readme_shows_the_example_workflows_and_every_input() {
+    let readme =
+        fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README");
+    for example in ["twgate.yml", "twgate-fork-prs.yml"] {
+        let path = format!("{}/examples/github/{example}", env!("CARGO_MANIFEST_DIR"));
+        let workflow = fs::read_to_string(&path).expect("example workflow");
+        assert!(
+            readme.contains(&format!("```yaml\n{workflow}```")),
+            "README.md does not show {path} as it is"
+        );
+    }
+    for name in action_yml()["inputs"].as_object().expect("inputs").keys() {
+        assert!(
+            readme.contains(&format!("| `{name}` |")),
+            "README.md lacks input {name}"
         );
     }
 }
