@@ -2,8 +2,10 @@
 //! source (`twilio`) → [`inventory::Inventory`] → [`policy::Policy::evaluate`] → [`report::Report`] → renderers.
 
 pub mod app;
+pub mod baseline;
 pub mod cli;
 pub mod exit;
+pub mod github_env;
 pub mod inventory;
 pub mod output;
 pub mod policy;

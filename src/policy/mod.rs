@@ -3,13 +3,14 @@
 pub mod date;
 pub mod evaluate;
 pub mod glob;
+pub mod init;
 pub mod load;
 pub mod yaml;
 
 use std::path::PathBuf;
 
 pub use date::Date;
-pub use evaluate::{Decision, RouteFacts, Verdict};
+pub use evaluate::{Check, Decision, RouteFacts, Verdict};
 pub use load::{PolicyError, Problem};
 
 use crate::inventory::Kind;
