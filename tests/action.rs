@@ -228,7 +228,8 @@ fn the_action_audits_the_demo_account_with_a_given_binary() {
     if !available("bash") {
         return;
     }
-    let run = Runner::new().set("TWGATE_BIN", TWGATE).run();
+    let runner = Runner::new().set("TWGATE_BIN", TWGATE);
+    let run = runner.run();
     assert_demo_audit(&run);
     assert!(
         !run.stderr.contains("Downloading"),
@@ -255,6 +256,32 @@ fn the_action_writes_sarif_where_the_sarif_file_input_says() {
             .to_string(),
     );
     assert_eq!(sarif["version"], "2.1.0");
+}
+
+#[test]
+fn with_a_baseline_and_fail_on_new_the_action_passes_on_known_violations() {
+    if !available("bash") {
+        return;
+    }
+    let runner = Runner::new().set("TWGATE_BIN", TWGATE);
+    let created = Command::new(TWGATE)
+        .args(["baseline", "create", "--demo", "-o", "twgate-baseline.json"])
+        .current_dir(runner.path("workspace"))
+        .output()
+        .expect("twgate baseline create");
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    let runner = runner
+        .set("INPUT_BASELINE", "twgate-baseline.json")
+        .set("INPUT_FAIL_ON", "new");
+    let run = runner.run();
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(run.output("exit-code"), "0");
+    assert_eq!(run.output("violations"), "5");
+    assert_eq!(run.output("new-violations"), "0");
 }
 
 #[test]
