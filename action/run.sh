@@ -23,6 +23,8 @@
 #
 # Exit codes: twgate's own (0 pass, 1 violations, 2 bad invocation, 3 incomplete); this script adds 2 for an input
 # it cannot use and 3 when no verified twgate binary could be had (the audit did not run).
+#
+# Written for bash 3.2 and up (macOS runners may run /bin/bash 3.2): no ${x,,}, ${x^^}, mapfile or assoc arrays.
 set -euo pipefail
 
 readonly EXIT_BAD_INPUT=2
@@ -36,6 +38,11 @@ escape_command_data() {
   text=${text//$'\r'/'%0D'}
   text=${text//$'\n'/'%0A'}
   printf '%s' "$text"
+}
+
+# Prints its argument in lowercase.
+lowercase() {
+  printf '%s' "$1" | tr '[:upper:]' '[:lower:]'
 }
 
 # Appends `key=value` to the step's outputs file, when there is one.
@@ -99,8 +106,8 @@ sha256_of() {
     echo "neither sha256sum nor shasum is installed" >&2
     return 1
   fi
-  line=${line%% *}
-  echo "${line,,}"
+  lowercase "${line%% *}"
+  echo
 }
 
 # Succeeds when FILE's SHA-256 is the one CHECKSUMS (sha256sum format: `HASH  NAME` or `HASH *NAME` lines) lists
@@ -117,7 +124,7 @@ verify_sha256() {
     echo "$checksums lists more than one checksum for $name" >&2
     return 1
   fi
-  expected=${matches,,}
+  expected=$(lowercase "$matches")
   if [[ ! $expected =~ ^[0-9a-f]{64}$ ]]; then
     echo "$checksums has a malformed SHA-256 for $name: $expected" >&2
     return 1
@@ -160,6 +167,20 @@ download() {
     --retry 3 --retry-connrefused --output "$2" -- "$1"
 }
 
+# Unpacks a .tar.gz or .zip ARCHIVE into DIR (unzip, else 7-Zip as on Windows runners).
+unpack() {
+  case "$1" in
+    *.zip)
+      if command -v unzip >/dev/null; then
+        unzip -q -o "$1" -d "$2" >&2
+      else
+        7z x -y "-o$2" "$1" >&2
+      fi
+      ;;
+    *) tar -xzf "$1" -C "$2" ;;
+  esac
+}
+
 # Downloads, verifies and unpacks the release binary for this runner into DIR; sets TWGATE to the binary's path.
 install_release() {
   local dir=$1 version=$2
@@ -183,10 +204,7 @@ install_release() {
 
   local binary="twgate"
   [[ $triple == *-windows-* ]] && binary="twgate.exe"
-  case "$asset" in
-    *.zip) unzip -q -o "$dir/$asset" -d "$dir" >&2 || fail "$EXIT_NOT_RUN" "could not unpack $asset" ;;
-    *) tar -xzf "$dir/$asset" -C "$dir" || fail "$EXIT_NOT_RUN" "could not unpack $asset" ;;
-  esac
+  unpack "$dir/$asset" "$dir" || fail "$EXIT_NOT_RUN" "could not unpack $asset"
   local path="$dir/twgate-$triple/$binary"
   [[ -f $path ]] || fail "$EXIT_NOT_RUN" "$asset holds no twgate-$triple/$binary"
   chmod +x "$path"
@@ -222,7 +240,7 @@ resolve_twgate() {
 
 # Prints a boolean input as true or false (empty is false); fails on anything else.
 boolean_input() {
-  case "${1,,}" in
+  case "$(lowercase "$1")" in
     true) echo true ;;
     false | '') echo false ;;
     *) return 1 ;;
@@ -256,8 +274,8 @@ main() {
     fail "$EXIT_BAD_INPUT" "input github-comment must be true or false, not: $INPUT_GITHUB_COMMENT"
   local input
   for input in policy baseline sarif-file; do
-    local variable="INPUT_${input//-/_}"
-    variable=${variable^^}
+    local variable
+    variable="INPUT_$(printf '%s' "${input//-/_}" | tr '[:lower:]' '[:upper:]')"
     single_line_input "$input" "${!variable:-}"
   done
 

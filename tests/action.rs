@@ -10,23 +10,23 @@ use std::process::Command;
 
 const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/action/run.sh");
 const TWGATE: &str = env!("CARGO_BIN_EXE_twgate");
-/// The asset the script downloads on a Linux X64 runner.
-const LINUX_X64_ASSET: &str = "twgate-x86_64-unknown-linux-musl.tar.gz";
+/// The target triple of the release binary for a Linux X64 runner.
+const LINUX_X64: &str = "x86_64-unknown-linux-musl";
+/// The target triple of the release binary for a Windows X64 runner.
+const WINDOWS_X64: &str = "x86_64-pc-windows-msvc";
 /// A fake pull request event, as a runner writes it to GITHUB_EVENT_PATH.
 const PULL_REQUEST_EVENT: &str = r#"{"action": "opened", "number": 7,
   "pull_request": {"number": 7, "head": {"sha": "0123456789abcdef0123456789abcdef01234567"}, "base": {"ref": "main"}},
   "repository": {"full_name": "acme/site"}}"#;
 
-/// Whether `program` runs here; prints why the calling test is skipped when it does not.
+/// Whether `program` is on PATH; prints why the calling test is skipped when it is not.
 fn available(program: &str) -> bool {
-    let runs = Command::new(program)
-        .arg("--version")
-        .output()
-        .is_ok_and(|output| output.status.success());
-    if !runs {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let found = std::env::split_paths(&path).any(|dir| dir.join(program).is_file());
+    if !found {
         eprintln!("skipped: `{program}` is not installed here, and the action's script needs it");
     }
-    runs
+    found
 }
 
 /// A runner's view of one job: its temp, workspace, event and output files.
@@ -123,23 +123,21 @@ impl Runner {
     /// Publishes `asset` and a SHA256SUMS file listing `listed_content`'s checksum for it, as the release
     /// workflow does, under the release URL of `tag` (`latest` or e.g. `v0.1.0`) of acme/twgate.
     fn publish(&self, tag: &str, asset: &Path, listed_content: &Path) {
+        let name = asset.file_name().expect("asset name").to_string_lossy();
         let release = if tag == "latest" {
             self.path("server/acme/twgate/releases/latest/download")
         } else {
             self.path(&format!("server/acme/twgate/releases/download/{tag}"))
         };
         fs::create_dir_all(&release).expect("mkdir release");
-        fs::copy(asset, release.join(LINUX_X64_ASSET)).expect("copy asset");
+        fs::copy(asset, release.join(&*name)).expect("copy asset");
         let sum = Command::new("sha256sum")
             .arg(listed_content)
             .output()
             .expect("sha256sum");
         let sum = String::from_utf8(sum.stdout).expect("utf-8");
         let hash = sum.split_whitespace().next().expect("hash");
-        let checksums = format!(
-            "{hash}  {LINUX_X64_ASSET}\n{}  other-asset.zip\n",
-            "0".repeat(64)
-        );
+        let checksums = format!("{hash}  {name}\n{}  other-asset.zip\n", "0".repeat(64));
         fs::write(release.join("SHA256SUMS"), checksums).expect("SHA256SUMS");
     }
 }
@@ -161,23 +159,37 @@ impl ActionRun {
     }
 }
 
-/// Packs `binary` in `dir` as the release workflow packs the Linux X64 binary (gzip's fastest level: the debug
-/// twgate is large); returns the archive.
-fn pack_as_linux_x64_release(dir: &Path, binary: &Path) -> PathBuf {
-    let folder = "twgate-x86_64-unknown-linux-musl";
-    fs::create_dir_all(dir.join(folder)).expect("mkdir staging");
-    fs::copy(binary, dir.join(folder).join("twgate")).expect("copy binary");
-    let archive = dir.join(LINUX_X64_ASSET);
+/// Packs `binary` in `dir` as the release workflow packs the binary for `target`: `twgate-<target>/twgate` in a
+/// .tar.gz (gzip's fastest level: the debug twgate is large), `twgate.exe` in a .zip for Windows. Returns the
+/// archive.
+fn pack_as_release(dir: &Path, binary: &Path, target: &str) -> PathBuf {
+    let folder = format!("twgate-{target}");
+    let windows = target.contains("-windows-");
+    let name = if windows { "twgate.exe" } else { "twgate" };
+    fs::create_dir_all(dir.join(&folder)).expect("mkdir staging");
+    fs::copy(binary, dir.join(&folder).join(name)).expect("copy binary");
+    let (archive, pack) = if windows {
+        (
+            format!("{folder}.zip"),
+            r#"cd "$1" && zip -q -1 -r "$3" "$2""#,
+        )
+    } else {
+        (
+            format!("{folder}.tar.gz"),
+            r#"set -o pipefail; tar -cf - -C "$1" "$2" | gzip -1 >"$3""#,
+        )
+    };
+    let archive = dir.join(archive);
     let status = Command::new("bash")
         .arg("-c")
-        .arg(r#"set -o pipefail; tar -cf - -C "$1" "$2" | gzip -1 >"$3""#)
+        .arg(pack)
         .arg("bash")
         .arg(dir)
-        .arg(folder)
+        .arg(&folder)
         .arg(&archive)
         .status()
-        .expect("tar");
-    assert!(status.success(), "packing {} failed", binary.display());
+        .expect("bash");
+    assert!(status.success(), "packing {} failed", archive.display());
     archive
 }
 
@@ -293,19 +305,41 @@ fn the_action_downloads_verifies_and_runs_the_release_binary() {
         return;
     }
     let staging = tempfile::tempdir().expect("tempdir");
-    let archive = pack_as_linux_x64_release(staging.path(), Path::new(TWGATE));
+    let archive = pack_as_release(staging.path(), Path::new(TWGATE), LINUX_X64);
     for (version, tag) in [("", "v0.1.0"), ("0.2.0", "v0.2.0"), ("latest", "latest")] {
         let runner = Runner::new().set("INPUT_VERSION", version);
         runner.publish(tag, &archive, &archive);
         let run = runner.run();
         assert!(
             run.stderr
-                .contains(&format!("SHA-256 of {LINUX_X64_ASSET} matches")),
+                .contains(&format!("SHA-256 of twgate-{LINUX_X64}.tar.gz matches")),
             "version {version}:\n{}",
             run.stderr
         );
         assert_demo_audit(&run);
     }
+}
+
+#[test]
+fn a_windows_runner_gets_the_zip_and_runs_twgate_exe() {
+    if !["bash", "curl", "zip", "unzip", "sha256sum"]
+        .into_iter()
+        .all(available)
+    {
+        return;
+    }
+    // This machine's twgate under the Windows asset's names: what is tested is the asset, not the platform.
+    let runner = Runner::new().set("RUNNER_OS", "Windows");
+    let archive = pack_as_release(&runner.path("staging"), Path::new(TWGATE), WINDOWS_X64);
+    runner.publish("v0.1.0", &archive, &archive);
+    let run = runner.run();
+    assert!(
+        run.stderr
+            .contains(&format!("SHA-256 of twgate-{WINDOWS_X64}.zip matches")),
+        "{}",
+        run.stderr
+    );
+    assert_demo_audit(&run);
 }
 
 #[test]
@@ -320,7 +354,7 @@ fn a_tampered_release_binary_is_refused_and_never_run() {
     // A binary that passes the audit: had the script run it, the step would exit 0, not 3.
     let passing = runner.path("passing-twgate");
     fs::write(&passing, "#!/bin/sh\nexit 0\n").expect("write");
-    let archive = pack_as_linux_x64_release(&runner.path("staging"), &passing);
+    let archive = pack_as_release(&runner.path("staging"), &passing, LINUX_X64);
     let original = runner.path("original.tar.gz");
     fs::copy(&archive, &original).expect("copy");
     let mut bytes = fs::read(&archive).expect("read");
