@@ -195,7 +195,8 @@ install_release() {
   checksums_url=$(release_asset_url "$server" "$repository" "$version" "$CHECKSUMS_ASSET")
 
   echo "Downloading $asset_url" >&2
-  download "$asset_url" "$dir/$asset" || fail "$EXIT_NOT_RUN" "could not download $asset_url"
+  download "$asset_url" "$dir/$asset" ||
+    fail "$EXIT_NOT_RUN" "could not download $asset_url (is there a release $version of $repository? set the input version:, or build-from-source: true)"
   download "$checksums_url" "$dir/$CHECKSUMS_ASSET" || fail "$EXIT_NOT_RUN" "could not download $checksums_url"
   local why
   why=$(verify_sha256 "$dir/$asset" "$dir/$CHECKSUMS_ASSET" "$asset" 2>&1) ||

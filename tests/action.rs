@@ -383,6 +383,22 @@ fn a_tampered_release_binary_is_refused_and_never_run() {
 }
 
 #[test]
+fn a_release_that_does_not_exist_is_reported_with_what_to_do() {
+    if !["bash", "curl"].into_iter().all(available) {
+        return;
+    }
+    let run = Runner::new().set("INPUT_VERSION", "0.3.0").run();
+    assert_eq!(run.code, 3, "{}", run.stdout);
+    assert_eq!(run.output("exit-code"), "3");
+    assert!(
+        run.stdout
+            .contains("is there a release 0.3.0 of acme/twgate?"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
 fn the_checksum_check_refuses_a_tampered_file_a_missing_entry_and_a_duplicate() {
     if !available("bash") {
         return;
