@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use crate::baseline::{Baseline, render_baseline_file};
 use crate::cli::{AuditArgs, DemoArgs, Format, ReportArgs, ScopeArgs, SnapshotArgs};
-use crate::github_env::{append_outputs, append_step_summary};
+use crate::github::actions::{append_outputs, append_step_summary};
+use crate::github::{CommentError, PullRequest, sync_comment};
 use crate::output::write_atomically;
 use crate::policy::init::starting_policy;
 use crate::policy::{Date, Policy, PolicyError, PolicySource};
@@ -113,7 +114,7 @@ async fn audit_and_report(
     let result = async {
         let (policy, source) = policy_and_source(scope, demo, api_url, &env)?;
         let report = judge(scope, report_args, policy, source).await?;
-        publish(&report, report_args, &env)?;
+        publish(&report, report_args, &env).await?;
         Ok(report)
     }
     .await;
@@ -369,8 +370,9 @@ async fn read_account(
 }
 
 /// Renders every requested report, then writes them: the --format report to standard output or
-/// --output, the side files atomically, and in GitHub Actions the job summary and step outputs.
-fn publish(
+/// --output, the side files atomically, in GitHub Actions the job summary and step outputs, and with
+/// `--github-comment` the pull request's comment.
+async fn publish(
     report: &Report,
     args: &ReportArgs,
     env: &impl Fn(&str) -> Option<String>,
@@ -402,8 +404,23 @@ fn publish(
                 source,
             })?;
     }
-    if let Some(path) = env("GITHUB_STEP_SUMMARY").filter(|path| !path.is_empty()) {
-        append_step_summary(Path::new(&path), &report::markdown::render(report));
+    let step_summary = env("GITHUB_STEP_SUMMARY").filter(|path| !path.is_empty());
+    if let Some(path) = &step_summary {
+        append_step_summary(Path::new(path), &report::markdown::render(report));
+    }
+    if args.github_comment
+        && let Err(warning) = comment_on_pull_request(report, env).await
+    {
+        eprintln!("twgate: warning: the PR comment was not updated: {warning}");
+        if let Some(path) = &step_summary {
+            append_step_summary(
+                Path::new(path),
+                &format!(
+                    "> [!WARNING]\n> The pull request comment was not updated, so this job summary is the report: {}\n",
+                    report::markdown::escape(&warning.to_string())
+                ),
+            );
+        }
     }
     if let Some(path) = env("GITHUB_OUTPUT").filter(|path| !path.is_empty()) {
         append_outputs(
@@ -414,6 +431,32 @@ fn publish(
             ],
         );
     }
+    Ok(())
+}
+
+/// Keeps the pull request's twgate comment current: updates it whenever it exists, creates it only when
+/// there is something to say (new or resolved exposures, or an incomplete audit). Not being in a pull
+/// request is a note, not a failure.
+async fn comment_on_pull_request(
+    report: &Report,
+    env: &impl Fn(&str) -> Option<String>,
+) -> Result<(), CommentError> {
+    let pull_request = match PullRequest::from_env(env) {
+        Err(note @ CommentError::NotPullRequest { .. }) => {
+            eprintln!("twgate: note: no PR comment: {note}");
+            return Ok(());
+        }
+        other => other?,
+    };
+    let worth_creating =
+        report.summary.new_violations > 0 || !report.resolved.is_empty() || !report.complete;
+    let outcome = sync_comment(
+        &pull_request,
+        &report::markdown::render(report),
+        worth_creating,
+    )
+    .await?;
+    eprintln!("twgate: {outcome}");
     Ok(())
 }
 

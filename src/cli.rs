@@ -24,6 +24,8 @@ Environment:
   TWGATE_API_URL       the API base URL, overriding region and edge (same as --api-url)
   GITHUB_STEP_SUMMARY  when set (GitHub Actions), the Markdown summary is appended to this file
   GITHUB_OUTPUT        when set, `violations=N` and `new-violations=N` are appended to this file
+  GITHUB_TOKEN, GITHUB_EVENT_PATH, GITHUB_REPOSITORY, GITHUB_API_URL
+                       used by --github-comment to find the pull request and post to it
 
 Try it without an account: twgate demo";
 
@@ -190,6 +192,11 @@ pub struct ReportArgs {
     /// same whatever it is.
     #[arg(long, value_enum, default_value_t = FailOn::Any, value_name = "WHICH")]
     pub fail_on: FailOn,
+    /// In a GitHub Actions pull request, keep one twgate comment current with the new exposures
+    /// (GITHUB_TOKEN needs `pull-requests: write`). A comment that cannot be posted is a warning and never
+    /// changes the exit code.
+    #[arg(long)]
+    pub github_comment: bool,
 }
 
 /// Report formats.

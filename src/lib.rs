@@ -5,7 +5,7 @@ pub mod app;
 pub mod baseline;
 pub mod cli;
 pub mod exit;
-pub mod github_env;
+pub mod github;
 pub mod inventory;
 pub mod output;
 pub mod policy;

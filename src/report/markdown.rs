@@ -10,26 +10,25 @@ use super::{Finding, Report};
 use crate::exit::ExitStatus;
 use crate::policy::Verdict;
 
-/// GitHub's limit on a comment body, in characters; the summary stays under it with room for a marker.
-pub const COMMENT_LIMIT: usize = 65_536;
-
-/// The limit this renderer keeps to: the comment limit less room for the comment's hidden marker.
-pub const SUMMARY_LIMIT: usize = COMMENT_LIMIT - 1_024;
+/// The size this renderer keeps to, in UTF-16 code units (the larger of the ways GitHub may count): under
+/// GitHub's 65,536-character comment limit with room for the comment's hidden marker.
+pub const SUMMARY_LIMIT: usize = 64_000;
 
 /// Longest text kept in one table cell, in characters.
 const CELL_LIMIT: usize = 300;
 
-/// Renders `report` as Markdown within [`SUMMARY_LIMIT`] characters.
+/// Renders `report` as Markdown within [`SUMMARY_LIMIT`].
 pub fn render(report: &Report) -> String {
     render_within(report, SUMMARY_LIMIT)
 }
 
-/// Renders `report` within `limit` characters: tables lose rows (collapsed sections first) until it fits.
+/// Renders `report` within `limit` UTF-16 code units: tables lose rows (collapsed sections first) until it
+/// fits.
 pub fn render_within(report: &Report, limit: usize) -> String {
     let mut rows = usize::MAX;
     loop {
         let text = render_rows(report, rows);
-        if text.chars().count() <= limit || rows == 0 {
+        if text.encode_utf16().count() <= limit || rows == 0 {
             return text;
         }
         rows = if rows == usize::MAX {
@@ -321,7 +320,11 @@ mod tests {
             })
             .collect();
         let text = render(&report);
-        assert!(text.chars().count() <= SUMMARY_LIMIT, "{}", text.len());
+        assert!(
+            text.encode_utf16().count() <= SUMMARY_LIMIT,
+            "{}",
+            text.len()
+        );
         assert!(text.contains("more in the JSON report"));
         let tiny = render_within(&report, 2_000);
         assert!(tiny.starts_with("## twgate: 5000 exposures failing the gate"));

@@ -130,7 +130,8 @@ fn twilio_code(code: Option<u64>, message: &Option<String>) -> String {
     }
 }
 
-fn retried(attempts: u32) -> String {
+/// " (after N attempts)" when a request was sent more than once, else nothing.
+pub(crate) fn retried(attempts: u32) -> String {
     if attempts > 1 {
         format!(" (after {attempts} attempts)")
     } else {
@@ -326,25 +327,10 @@ impl Client {
 
     /// A next-page URL is followed only when it is absolute and on the configured API origin and path.
     fn check_next_page(&self, text: &str) -> Result<Url, ApiError> {
-        let refuse = |why: &str| ApiError::UnsafePage {
+        next_page_on_api(&self.options.base_url, text).map_err(|why| ApiError::UnsafePage {
             url: text.to_string(),
-            why: why.to_string(),
-        };
-        let url = Url::parse(text).map_err(|_| refuse("not an absolute URL"))?;
-        let base = &self.options.base_url;
-        if url.origin() != base.origin() {
-            return Err(refuse(&format!(
-                "it is not on the API origin {}: credentials are only ever sent there",
-                base.origin().ascii_serialization()
-            )));
-        }
-        if !url.path().starts_with(base.path().trim_end_matches('/')) {
-            return Err(refuse("it is outside the API's base path"));
-        }
-        if !url.username().is_empty() || url.password().is_some() {
-            return Err(refuse("it carries credentials of its own"));
-        }
-        Ok(url)
+            why,
+        })
     }
 
     /// Sends GET `url` until it succeeds, fails for good, or the retries are spent.
@@ -469,6 +455,25 @@ impl Client {
     }
 }
 
+/// `text` as a URL when a client of the API at `base` may follow it to a next page with its credentials:
+/// absolute, on the base's origin and under its path, with no credentials of its own. Else why not.
+pub(crate) fn next_page_on_api(base: &Url, text: &str) -> Result<Url, String> {
+    let url = Url::parse(text).map_err(|_| "not an absolute URL".to_string())?;
+    if url.origin() != base.origin() {
+        return Err(format!(
+            "it is not on the API origin {}: credentials are only ever sent there",
+            base.origin().ascii_serialization()
+        ));
+    }
+    if !url.path().starts_with(base.path().trim_end_matches('/')) {
+        return Err("it is outside the API's base path".to_string());
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("it carries credentials of its own".to_string());
+    }
+    Ok(url)
+}
+
 /// Statuses worth another try: too many requests, a request timeout, or a server error.
 fn is_transient(status: StatusCode) -> bool {
     status == StatusCode::TOO_MANY_REQUESTS
@@ -500,7 +505,7 @@ fn backoff(attempt: u32) -> Duration {
 }
 
 /// An error with its causes, such as "error sending request: connection refused".
-fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {
