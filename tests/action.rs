@@ -297,6 +297,34 @@ fn with_a_baseline_and_fail_on_new_the_action_passes_on_known_violations() {
 }
 
 #[test]
+fn a_comment_that_cannot_be_posted_never_changes_the_actions_exit_code() {
+    if !available("bash") {
+        return;
+    }
+    // Nothing listens on port 1 of this machine: the comment cannot be posted.
+    let token = "ghs_actiontesttoken0000000000000000000";
+    let runner = Runner::new()
+        .set("TWGATE_BIN", TWGATE)
+        .set("INPUT_GITHUB_COMMENT", "true")
+        .set("GITHUB_TOKEN", token)
+        .set("GITHUB_API_URL", "http://127.0.0.1:1");
+    let run = runner.run();
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(run.output("exit-code"), "1");
+    assert!(
+        run.stderr.contains("comment was not updated"),
+        "no warning about the comment:\n{}",
+        run.stderr
+    );
+    assert!(
+        run.summary.contains("comment was not updated"),
+        "{}",
+        run.summary
+    );
+    assert!(!run.stdout.contains(token) && !run.stderr.contains(token));
+}
+
+#[test]
 fn the_action_downloads_verifies_and_runs_the_release_binary() {
     if !["bash", "curl", "tar", "gzip", "sha256sum"]
         .into_iter()
