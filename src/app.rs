@@ -442,8 +442,9 @@ async fn publish(
         append_outputs(
             Path::new(&path),
             &[
-                ("violations", report.summary.violations),
-                ("new-violations", report.summary.new_violations),
+                ("complete", report.complete.to_string()),
+                ("violations", report.summary.violations.to_string()),
+                ("new-violations", report.summary.new_violations.to_string()),
             ],
         );
     }

@@ -23,7 +23,7 @@ Environment:
   TWILIO_EDGE          e.g. dublin, sydney
   TWGATE_API_URL       the API base URL, overriding region and edge (same as --api-url)
   GITHUB_STEP_SUMMARY  when set (GitHub Actions), the Markdown summary is appended to this file
-  GITHUB_OUTPUT        when set, `violations=N` and `new-violations=N` are appended to this file
+  GITHUB_OUTPUT        when set, `complete=true|false`, `violations=N`, `new-violations=N` are appended
   GITHUB_TOKEN, GITHUB_EVENT_PATH, GITHUB_REPOSITORY, GITHUB_API_URL
                        used by --github-comment to find the pull request and post to it
 

@@ -68,7 +68,10 @@ fn one_run_writes_every_side_file_the_job_summary_and_the_step_outputs() {
         markdown,
         "the job summary is the Markdown report"
     );
-    assert_eq!(read(&outputs), "violations=5\nnew-violations=5\n");
+    assert_eq!(
+        read(&outputs),
+        "complete=true\nviolations=5\nnew-violations=5\n"
+    );
 }
 
 #[test]
@@ -218,6 +221,25 @@ fn a_baseline_turns_existing_violations_into_passes_under_fail_on_new() {
         .collect();
     assert_eq!(new.len(), 1);
     assert_eq!(new[0]["fingerprint"], dropped["fingerprint"]);
+
+    let run = twgate(
+        dir.path(),
+        &[
+            "demo",
+            "--baseline",
+            "edited.json",
+            "--service",
+            "marketing-site",
+            "--format",
+            "json",
+        ],
+        &[],
+    );
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    assert_eq!(
+        report["summary"]["resolved"], 0,
+        "routes of services filtered out were not read, so they are not resolved"
+    );
 
     let run = twgate(
         dir.path(),

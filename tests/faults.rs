@@ -714,5 +714,31 @@ fn a_failing_api_spends_the_audits_retry_budget() {
         .iter()
         .filter(|r| r.path.contains("/Builds/"))
         .count();
-    assert!(builds_sent <= 30 + 200, "{builds_sent}");
+    assert!(
+        builds_sent <= 30 + 200 + 10,
+        "first tries + the budget + at most one retry in flight per slot of --concurrency 10: {builds_sent}"
+    );
+}
+
+#[test]
+fn an_incomplete_audit_still_reports_every_service_it_could_read() {
+    // svc-2's environments are forbidden; svc-1 and svc-3 are read in full and their routes reported.
+    let outcome = audit_under(
+        &data_services(&[(1, 1), (2, 1), (3, 1)]),
+        |_| {
+            inject(
+                path(&format!("/v1/Services/{}/Environments", sid("ZS", 2))),
+                status(403, None),
+            )
+        },
+        &FAST,
+    );
+    assert_incomplete(&outcome, &["403"]);
+    let paths: Vec<&str> = outcome.report["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|result| result["path"].as_str().expect("path"))
+        .collect();
+    assert_eq!(paths, ["/data-1.json", "/data-3.json"]);
 }

@@ -2,7 +2,7 @@
 //! (`GITHUB_OUTPUT`). Both are appended to; failing to write them is a warning, never a changed verdict.
 
 use std::fs::OpenOptions;
-use std::io::Write;
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
 /// GitHub's limit on one step's job summary, in bytes.
@@ -22,7 +22,7 @@ pub fn append_step_summary(path: &Path, markdown: &str) {
 }
 
 /// Appends `name=value` lines to the step outputs file.
-pub fn append_outputs(path: &Path, outputs: &[(&str, usize)]) {
+pub fn append_outputs(path: &Path, outputs: &[(&str, String)]) {
     let text: String = outputs
         .iter()
         .map(|(name, value)| format!("{name}={value}\n"))
@@ -30,12 +30,27 @@ pub fn append_outputs(path: &Path, outputs: &[(&str, usize)]) {
     append(path, &text, "the step outputs (GITHUB_OUTPUT)");
 }
 
+/// Appends `text` on a line of its own: a newline first when the file does not end with one.
 fn append(path: &Path, text: &str, what: &str) {
     let written = OpenOptions::new()
+        .read(true)
         .append(true)
         .create(true)
         .open(path)
-        .and_then(|mut file| file.write_all(text.as_bytes()));
+        .and_then(|mut file| {
+            let length = file.metadata()?.len();
+            let mut last = [0u8];
+            if length > 0 {
+                file.seek(SeekFrom::Start(length - 1))?;
+                file.read_exact(&mut last)?;
+            }
+            let separator: &[u8] = if length > 0 && last[0] != b'\n' {
+                b"\n"
+            } else {
+                b""
+            };
+            file.write_all(&[separator, text.as_bytes()].concat())
+        });
     if let Err(error) = written {
         eprintln!(
             "twgate: warning: cannot append to {what} at {}: {error}",
@@ -52,11 +67,15 @@ mod tests {
     fn outputs_and_summaries_are_appended() {
         let directory = tempfile::tempdir().expect("temp dir");
         let outputs = directory.path().join("out");
-        std::fs::write(&outputs, "earlier=1\n").expect("write");
-        append_outputs(&outputs, &[("violations", 5), ("new-violations", 2)]);
+        std::fs::write(&outputs, "earlier=1").expect("write");
+        append_outputs(
+            &outputs,
+            &[("violations", "5".into()), ("new-violations", "2".into())],
+        );
         assert_eq!(
             std::fs::read_to_string(&outputs).expect("read"),
-            "earlier=1\nviolations=5\nnew-violations=2\n"
+            "earlier=1\nviolations=5\nnew-violations=2\n",
+            "a file without a final newline gets one first"
         );
         let summary = directory.path().join("summary");
         append_step_summary(&summary, "## a\n");
@@ -68,6 +87,9 @@ mod tests {
 
     #[test]
     fn an_unwritable_file_is_only_a_warning() {
-        append_outputs(Path::new("/nonexistent-dir/out"), &[("violations", 1)]);
+        append_outputs(
+            Path::new("/nonexistent-dir/out"),
+            &[("violations", "1".into())],
+        );
     }
 }

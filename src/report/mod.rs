@@ -43,6 +43,10 @@ pub struct Report {
     pub results: Vec<Finding>,
     /// Baselined exposures that are no longer violations (empty without a baseline, or when incomplete).
     pub resolved: Vec<Resolved>,
+    /// The environments read, as the `v1|account|service|environment|` start of their routes' fingerprints:
+    /// a baselined route outside them (filtered out) was not read, so it is not resolved.
+    #[serde(skip)]
+    audited: std::collections::HashSet<String>,
 }
 
 /// A baselined exposure that is no longer a violation.
@@ -186,11 +190,16 @@ impl Report {
     ) -> Report {
         let mut results = Vec::new();
         let mut summary = Summary::default();
+        let mut audited = std::collections::HashSet::new();
         for account in &inventory.accounts {
             for service in &account.services {
                 summary.services += 1;
                 for environment in &service.environments {
                     summary.environments += 1;
+                    audited.insert(format!(
+                        "v1|{}|{}|{}|",
+                        account.sid, service.unique_name, environment.unique_name
+                    ));
                     for route in &environment.routes {
                         let facts = RouteFacts {
                             service_sid: &service.sid,
@@ -276,6 +285,7 @@ impl Report {
             summary,
             results,
             resolved: Vec::new(),
+            audited,
         }
     }
 
@@ -304,7 +314,9 @@ impl Report {
             baseline
                 .entries
                 .iter()
-                .filter(|(fingerprint, _)| !violations.contains(fingerprint.as_str()))
+                .filter(|(fingerprint, _)| {
+                    !violations.contains(fingerprint.as_str()) && self.was_audited(fingerprint)
+                })
                 .map(|(fingerprint, reason)| Resolved::new(fingerprint, reason))
                 .collect()
         } else {
@@ -312,6 +324,15 @@ impl Report {
         };
         self.summary.resolved = self.resolved.len();
         self.baseline = Some(baseline.source.display().to_string());
+    }
+
+    /// Whether the route of `fingerprint` lies in an environment this audit read.
+    fn was_audited(&self, fingerprint: &str) -> bool {
+        let environment_end = fingerprint
+            .match_indices('|')
+            .nth(3)
+            .map(|(index, _)| index + 1);
+        environment_end.is_some_and(|end| self.audited.contains(&fingerprint[..end]))
     }
 
     /// The violations that fail the run under `fail_on`.

@@ -121,7 +121,8 @@ fn names_environment(wanted: &str, unique_name: &str, suffix: Option<&str>) -> b
         || suffix.is_some_and(|suffix| !suffix.is_empty() && wanted.eq_ignore_ascii_case(suffix))
 }
 
-/// Reads what `account_sid` serves. Services start as soon as their page of the list arrives.
+/// Reads what `account_sid` serves. Services start as soon as their page of the list arrives. When one
+/// fails, the others still finish, so an incomplete report shows everything that could be read.
 pub async fn collect(client: Arc<Client>, account_sid: &str, filters: &Filters) -> Collected {
     let mut tasks = JoinSet::new();
     let mut order = Vec::new();
@@ -142,19 +143,13 @@ pub async fn collect(client: Arc<Client>, account_sid: &str, filters: &Filters) 
         .await;
     let mut error = listing.err().map(CollectError::from);
     let mut services = HashMap::new();
-    if error.is_some() {
-        tasks.abort_all();
-    }
     while let Some(joined) = tasks.join_next().await {
         match joined {
             Ok(Ok(service)) => {
                 services.insert(service.sid.clone(), service);
             }
             Ok(Err(failure)) => {
-                if error.is_none() {
-                    error = Some(failure);
-                    tasks.abort_all();
-                }
+                error.get_or_insert(failure);
             }
             Err(join_error) if join_error.is_cancelled() => {}
             Err(join_error) => std::panic::resume_unwind(join_error.into_panic()),
