@@ -10,11 +10,12 @@ use std::path::{Path, PathBuf};
 /// FIFO, a device) is written straight through, never replaced.
 pub fn write_atomically(path: &Path, contents: &[u8]) -> io::Result<()> {
     let resolved = fs::canonicalize(path).ok();
-    if let Some(target) = &resolved {
-        if !fs::metadata(target)?.is_file() && !target.is_dir() {
-            let mut file = OpenOptions::new().write(true).truncate(true).open(target)?;
-            return file.write_all(contents).and_then(|()| file.flush());
-        }
+    if let Some(target) = &resolved
+        && !fs::metadata(target)?.is_file()
+        && !target.is_dir()
+    {
+        let mut file = OpenOptions::new().write(true).truncate(true).open(target)?;
+        return file.write_all(contents).and_then(|()| file.flush());
     }
     let path = resolved.as_deref().unwrap_or(path);
     let directory = match path.parent() {
