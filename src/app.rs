@@ -58,6 +58,16 @@ pub enum AppError {
     /// The demo's in-process fake Twilio could not start.
     #[error("cannot start the demo's fake Twilio server: {0}")]
     Demo(std::io::Error),
+    /// Two outputs name one file, or an output would replace an input.
+    #[error("{} is named twice ({first} and {second}): each report needs its own file, and no report may replace the policy or the baseline", path.display())]
+    SameFile {
+        /// The file.
+        path: PathBuf,
+        /// What names it first.
+        first: String,
+        /// What names it again.
+        second: String,
+    },
     /// `baseline create` or `policy init` would replace an existing file.
     #[error("{} already exists: pass --force to replace it, or --output to write another file", .0.display())]
     Exists(PathBuf),
@@ -219,6 +229,47 @@ fn choose_policy(
     Ok(Policy::builtin_default())
 }
 
+/// Refuses a file named by two outputs, or an output that would replace the policy or the baseline read.
+fn check_distinct_files(policy: &Policy, args: &ReportArgs) -> Result<(), AppError> {
+    let mut named: Vec<(PathBuf, String)> = Vec::new();
+    if let PolicySource::File(path) = &policy.source {
+        named.push((file_identity(path), "--policy".to_string()));
+    }
+    if let Some(path) = &args.baseline {
+        named.push((file_identity(path), "--baseline".to_string()));
+    }
+    for (format, path) in args.files() {
+        let flag = if Some(path) == args.output.as_deref() {
+            "--output".to_string()
+        } else {
+            format!("--{}", format.name())
+        };
+        let identity = file_identity(path);
+        if let Some((_, first)) = named.iter().find(|(seen, _)| *seen == identity) {
+            return Err(AppError::SameFile {
+                path: path.to_path_buf(),
+                first: first.clone(),
+                second: flag,
+            });
+        }
+        named.push((identity, flag));
+    }
+    Ok(())
+}
+
+/// A path's file as one name: its directory resolved (`.`, `..`, links), then its file name.
+fn file_identity(path: &Path) -> PathBuf {
+    let directory = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let directory = std::fs::canonicalize(directory).unwrap_or_else(|_| directory.to_path_buf());
+    match path.file_name() {
+        Some(name) => directory.join(name),
+        None => directory,
+    }
+}
+
 /// Audits the account of `args` and writes `render(report, today)` to the output file, refusing to replace
 /// an existing file without `--force` and writing nothing when the audit is incomplete.
 async fn snapshot(
@@ -293,6 +344,7 @@ async fn judge(
     for path in report_args.files().map(|(_, path)| path) {
         check_output_directory(path)?;
     }
+    check_distinct_files(&policy, report_args)?;
     let baseline = report_args
         .baseline
         .as_deref()

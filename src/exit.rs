@@ -66,6 +66,7 @@ impl ExitStatus {
             | AppError::NoPolicyFile
             | AppError::Baseline(_)
             | AppError::Exists(_)
+            | AppError::SameFile { .. }
             | AppError::Output { .. } => ExitStatus::Usage,
             AppError::Client(_) | AppError::Demo(_) | AppError::Incomplete(_) => {
                 ExitStatus::Incomplete

@@ -359,3 +359,25 @@ fn a_run_that_cannot_start_still_explains_itself_in_the_job_summary() {
     );
     assert!(text.contains("TWILIO\\_ACCOUNT\\_SID is not set"), "{text}");
 }
+
+#[test]
+fn two_outputs_to_one_file_or_an_output_over_an_input_are_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("p.yaml"), "allow: []\n").expect("write");
+    for (args, expected) in [
+        (
+            &["demo", "--json", "same.out", "--sarif", "./same.out"][..],
+            "same.out is named twice (--sarif and --json)",
+        ),
+        (
+            &["demo", "--policy", "p.yaml", "-o", "p.yaml"][..],
+            "p.yaml is named twice (--policy and --output)",
+        ),
+    ] {
+        let run = twgate(dir.path(), args, &[]);
+        assert_eq!(run.code, 2, "{}", run.stderr);
+        assert!(run.stderr.contains(expected), "{}", run.stderr);
+    }
+    assert_eq!(read(&dir.path().join("p.yaml")), "allow: []\n");
+    assert!(!dir.path().join("same.out").exists());
+}
