@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::policy::{Date, Verdict};
-use crate::report::Report;
+use crate::report::{Report, SCHEMA_VERSION};
 
 /// The `format` value of a baseline file.
 pub const BASELINE_FORMAT: &str = "twgate-baseline";
@@ -73,6 +73,7 @@ struct BaselineEntry {
 /// The parts of an earlier JSON report a baseline needs.
 #[derive(Debug, Deserialize)]
 struct EarlierReport {
+    schema_version: u32,
     results: Vec<EarlierResult>,
 }
 
@@ -116,6 +117,22 @@ impl Baseline {
                     ),
                 });
             }
+            if let Some((index, entry)) = file
+                .entries
+                .iter()
+                .enumerate()
+                .find(|(_, entry)| !is_fingerprint(&entry.fingerprint))
+            {
+                return Err(BaselineError::Invalid {
+                    path: path.to_path_buf(),
+                    line: 1,
+                    column: 1,
+                    message: format!(
+                        "entries[{index}].fingerprint {:?} is not a twgate route fingerprint (v1|ACCOUNT_SID|SERVICE|ENVIRONMENT|KIND|PATH): copy it from a report",
+                        entry.fingerprint
+                    ),
+                });
+            }
             file.entries
                 .into_iter()
                 .map(|entry| (entry.fingerprint, entry.reason))
@@ -123,6 +140,17 @@ impl Baseline {
         } else if value.get("schema_version").is_some() && value.get("results").is_some() {
             let report: EarlierReport = serde_json::from_str(text)
                 .map_err(|error| invalid(error, "not a valid twgate JSON report"))?;
+            if report.schema_version != SCHEMA_VERSION {
+                return Err(BaselineError::Invalid {
+                    path: path.to_path_buf(),
+                    line: 1,
+                    column: 1,
+                    message: format!(
+                        "a JSON report of schema version {} (this twgate writes and reads version {SCHEMA_VERSION}): make it again with this twgate",
+                        report.schema_version
+                    ),
+                });
+            }
             let reason = format!("a violation in the earlier report {}", path.display());
             report
                 .results
@@ -145,6 +173,11 @@ impl Baseline {
             entries,
         })
     }
+}
+
+/// Whether `text` has the shape of a route fingerprint: `v1|` and five more `|`-separated parts.
+fn is_fingerprint(text: &str) -> bool {
+    text.starts_with("v1|AC") && text.splitn(6, '|').count() == 6
 }
 
 /// Writes the baseline file that accepts every violation of `report`, each with a reason to review.
@@ -232,6 +265,19 @@ mod tests {
 
         let text = parse("{\"hello\": 1}").expect_err("invalid").to_string();
         assert!(text.contains("twgate baseline create"), "{text}");
+
+        let text = parse("{\"format\": \"twgate-baseline\", \"version\": 1, \"entries\": [{\"fingerprint\": \"garbage\", \"reason\": \"r\"}]}")
+            .expect_err("invalid")
+            .to_string();
+        assert!(
+            text.contains("entries[0].fingerprint \"garbage\" is not a twgate route fingerprint"),
+            "{text}"
+        );
+
+        let text = parse("{\"schema_version\": 99, \"results\": []}")
+            .expect_err("invalid")
+            .to_string();
+        assert!(text.contains("schema version 99"), "{text}");
 
         let text = parse("{\"format\": \"twgate-baseline\", \"version\": 9, \"entries\": []}")
             .expect_err("invalid")

@@ -137,7 +137,7 @@ pub struct SnapshotArgs {
 #[derive(Debug, Args)]
 pub struct ScopeArgs {
     /// Policy file. Default for audit: twgate.yaml if present, else the built-in policy (public static
-    /// web assets only). Default for demo: policy.example.yaml.
+    /// web assets only). Default for demo: the built-in copy of policy.example.yaml.
     #[arg(long, value_name = "FILE")]
     pub policy: Option<PathBuf>,
     /// Audit only this service (unique name or ZS SID); repeatable.

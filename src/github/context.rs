@@ -146,9 +146,17 @@ fn parse_repository(text: &str) -> Result<(String, String), CommentError> {
 /// The API base: https, or plain http to this machine only (the token must not cross a network unencrypted).
 fn parse_api_url(text: &str) -> Result<Url, CommentError> {
     let text = text.trim();
+    let shown = match Url::parse(text) {
+        Ok(mut url) if !url.username().is_empty() || url.password().is_some() => {
+            let _ = url.set_username("");
+            let _ = url.set_password(None);
+            url.to_string()
+        }
+        _ => text.to_owned(),
+    };
     let invalid = |problem: String| CommentError::InvalidVariable {
         variable: "GITHUB_API_URL",
-        problem: format!("is {text:?}: {problem}"),
+        problem: format!("is {shown:?}: {problem}"),
     };
     let url = Url::parse(text).map_err(|error| {
         invalid(format!(
@@ -344,6 +352,11 @@ mod tests {
                 "unencrypted",
             ),
             ("GITHUB_API_URL", "ftp://github.example.com", "https://"),
+            (
+                "GITHUB_API_URL",
+                "https://user:hunter2@github.example.com",
+                "\"https://github.example.com/\": it must name a host and hold no credentials",
+            ),
             ("GITHUB_API_URL", "api.github.com", "not a URL"),
             (
                 "GITHUB_API_URL",

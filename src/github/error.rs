@@ -38,8 +38,8 @@ pub enum CommentError {
     },
     /// The workflow runs on an event without a pull request: there is nothing to comment on.
     #[error(
-        "no pull request to comment on: the workflow runs on {event}, not on pull_request or pull_request_target; \
-         run the comment step only for pull requests (`if: github.event_name == 'pull_request'`)",
+        "no pull request to comment on: {event} carries no pull request (comments go on \
+         pull_request and pull_request_target events); run the comment step only for pull requests (`if: github.event_name == 'pull_request'`)",
         event = event_name(.event.as_deref())
     )]
     NotPullRequest {
@@ -170,7 +170,7 @@ pub enum CommentError {
 fn event_name(event: Option<&str>) -> String {
     match event {
         Some(event) => format!("a `{event}` event"),
-        None => "an event without a pull request".to_owned(),
+        None => "the workflow's event".to_owned(),
     }
 }
 

@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use super::text::counted;
+use super::text::{counted, is_bidi_control};
 use super::{Finding, Report};
 use crate::exit::ExitStatus;
 use crate::policy::Verdict;
@@ -112,11 +112,20 @@ fn push_command(out: &mut String, command: &str, properties: &[(&str, &str)], me
     out.push('\n');
 }
 
-/// Escapes a command's message: `%`, CR and LF, as the runner decodes them.
+/// Escapes a command's message: `%`, CR and LF as the runner decodes them; other control characters
+/// (terminal escapes) and bidi overrides are shown as `\u{..}`, so they never reach the log raw.
 fn escape_data(text: &str) -> String {
-    text.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '\r' => out.push_str("%0D"),
+            '\n' => out.push_str("%0A"),
+            c if c.is_control() || is_bidi_control(c) => out.extend(c.escape_default()),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Escapes a command property: the message escapes plus `:` and `,`, which end a property.
@@ -156,7 +165,7 @@ mod tests {
             .find(|f| f.verdict == Verdict::Violation)
             .expect("a violation");
         finding.path = "/x\n::add-mask::secret,title=y:z%0A\r::stop-commands::t".into();
-        finding.reason = "r\n::error::forged".into();
+        finding.reason = "r\n::error::forged\u{1b}[2J\u{7}\u{202e}".into();
         let text = render(&with_policy_file(report));
         for line in text.lines() {
             assert!(
@@ -167,7 +176,10 @@ mod tests {
             );
         }
         assert!(text.contains("title=twgate%3A unknown-visibility function /x%0A%3A%3Aadd-mask%3A%3Asecret%2Ctitle=y%3Az%250A%0D%3A%3Astop-commands%3A%3At,"), "{text}");
-        assert!(text.contains("r%0A::error::forged"), "{text}");
+        assert!(
+            text.contains("r%0A::error::forged\\u{1b}[2J\\u{7}\\u{202e}"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Finding, Report};
+use super::{BaselineStatus, Finding, Report};
 use crate::policy::{Check, Verdict};
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -79,6 +79,7 @@ pub fn render(report: &Report) -> String {
         "runs": [{
             "tool": { "driver": {
                 "name": "twgate",
+                "version": env!("CARGO_PKG_VERSION"),
                 "semanticVersion": env!("CARGO_PKG_VERSION"),
                 "rules": rules,
             }},
@@ -159,6 +160,12 @@ fn result(finding: &Finding, uri: &str) -> Value {
         }
         _ => None,
     };
+    if let Some(status) = finding.baseline {
+        value["baselineState"] = json!(match status {
+            BaselineStatus::New => "new",
+            BaselineStatus::Existing => "unchanged",
+        });
+    }
     if let Some(justification) = suppression {
         value["suppressions"] = json!([{ "kind": "external", "justification": justification }]);
     }
