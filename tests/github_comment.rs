@@ -68,11 +68,20 @@ fn ours(fake: &FakeGitHub) -> Vec<StoredComment> {
         .collect()
 }
 
+/// Requests to the comment endpoints with `method` (the `GET /user` identity check not counted).
 fn count(fake: &FakeGitHub, method: &str) -> usize {
-    fake.requests()
+    comment_requests(fake)
         .iter()
         .filter(|request| request.method == method)
         .count()
+}
+
+/// The requests to the comment endpoints, without the `GET /user` identity check.
+fn comment_requests(fake: &FakeGitHub) -> Vec<fake_github::RequestRecord> {
+    fake.requests()
+        .into_iter()
+        .filter(|request| !request.path.ends_with("/user"))
+        .collect()
 }
 
 fn expect_posted(outcome: CommentOutcome) -> (&'static str, twgate::github::Posted) {
@@ -174,8 +183,7 @@ async fn the_marker_on_page_3_of_3_is_found_and_not_created_again() {
     let (what, updated) = expect_posted(sync(&pr, "new report", true).await.expect("update"));
     assert_eq!((what, updated.id), ("updated", earlier.id));
     assert_eq!(count(&fake, "POST"), 0);
-    let pages: Vec<String> = fake
-        .requests()
+    let pages: Vec<String> = comment_requests(&fake)
         .into_iter()
         .filter(|request| request.method == "GET")
         .map(|request| request.query)
@@ -519,7 +527,7 @@ async fn github_enterprise_with_a_path_prefix_works_from_the_actions_environment
     assert_eq!(what, "created");
     let (what, _) = expect_posted(sync(&pr, "report", true).await.expect("found on page 2"));
     assert_eq!(what, "unchanged");
-    let requests = fake.requests();
+    let requests = comment_requests(&fake);
     assert!(
         requests
             .iter()
@@ -562,4 +570,41 @@ async fn an_unreachable_api_is_a_network_error_after_retries() {
         text.contains("(after 3 attempts)") && text.contains("HTTPS_PROXY"),
         "{text}"
     );
+}
+
+#[tokio::test]
+async fn a_persons_comment_carrying_the_marker_is_never_edited_or_deleted() {
+    let fake = fake("").await;
+    let planted = fake.add_comment(
+        REPO,
+        NUMBER,
+        "mallory",
+        &format!("{MARKER}\nlooks like twgate"),
+    );
+    let ours = fake.add_comment(REPO, NUMBER, BOT, &format!("{MARKER}\nold report"));
+    let pr = pull_request(&fake);
+    let (what, posted) = expect_posted(sync(&pr, "new report", true).await.expect("sync"));
+    assert_eq!(
+        (what, posted.id, posted.duplicates_deleted),
+        ("updated", ours.id, 0)
+    );
+    let comments = fake.comments(REPO, NUMBER);
+    assert_eq!(
+        comments.len(),
+        2,
+        "mallory's comment is neither deleted nor edited"
+    );
+    assert_eq!(comments[0], planted);
+}
+
+#[tokio::test]
+async fn a_personal_token_finds_its_own_comment_through_get_user() {
+    let fake = fake("").await;
+    let personal = "ghp_PersonalT0kenNeverPrinted00000000000001";
+    fake.allow_token(personal, "octocat");
+    let earlier = fake.add_comment(REPO, NUMBER, "octocat", &format!("{MARKER}\nold report"));
+    let mut pr = pull_request(&fake);
+    pr.token = Secret::new(personal);
+    let (what, posted) = expect_posted(sync(&pr, "new report", true).await.expect("sync"));
+    assert_eq!((what, posted.id), ("updated", earlier.id));
 }

@@ -30,6 +30,19 @@ pub(super) struct Comment {
     /// Where a person sees it.
     #[serde(default)]
     pub html_url: String,
+    /// Who wrote it.
+    #[serde(default)]
+    pub user: Option<Author>,
+}
+
+/// A comment's author, or the token's own account.
+#[derive(Debug, Clone, Deserialize)]
+pub(super) struct Author {
+    /// The account's login, such as `github-actions[bot]`.
+    pub login: String,
+    /// `User`, `Bot` or `Organization`.
+    #[serde(rename = "type", default)]
+    pub kind: String,
 }
 
 /// One pull request's comment endpoints.
@@ -70,6 +83,17 @@ impl<'a> Api<'a> {
             self.pr.api_url.origin().ascii_serialization(),
             self.pr.api_url.path().trim_end_matches('/')
         )
+    }
+
+    /// The token's own login, from `GET /user`; `None` when GitHub will not say (the workflow's
+    /// `GITHUB_TOKEN` is an app installation token, which has no user) or cannot be asked.
+    pub async fn viewer(&self) -> Option<String> {
+        let url = self.url("/user");
+        let call = self.octocrab.get::<Author, _, ()>(url, None);
+        match tokio::time::timeout(self.options.timeout, call).await {
+            Ok(Ok(author)) => Some(author.login),
+            _ => None,
+        }
     }
 
     /// Every comment of the pull request, oldest first, following `Link: rel="next"` to the last page.

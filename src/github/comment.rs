@@ -134,13 +134,14 @@ pub async fn sync_comment_with(
         duplicates_deleted,
         truncated,
     };
+    let viewer = api.viewer().await;
     let mut posts = 0;
     loop {
         let mut ours: Vec<Comment> = api
             .list()
             .await?
             .into_iter()
-            .filter(|comment| comment.body.as_deref().is_some_and(is_ours))
+            .filter(|comment| is_ours(comment, viewer.as_deref()))
             .collect();
         ours.sort_by_key(|comment| comment.id);
         if ours.is_empty() {
@@ -181,9 +182,19 @@ pub async fn sync_comment_with(
     }
 }
 
-/// Whether a comment body is twgate's.
-fn is_ours(body: &str) -> bool {
-    body.trim_start().starts_with(MARKER)
+/// Whether a comment is twgate's: it starts with the marker, and its author is the token's own account
+/// (`viewer`, when GitHub says who that is) or a bot (the workflow's `GITHUB_TOKEN` posts as
+/// `github-actions[bot]`). A person who copies the marker into a comment never gets it edited or deleted.
+fn is_ours(comment: &Comment, viewer: Option<&str>) -> bool {
+    let marked = comment
+        .body
+        .as_deref()
+        .is_some_and(|body| body.trim_start().starts_with(MARKER));
+    let by_us = comment
+        .user
+        .as_ref()
+        .is_some_and(|author| author.kind == "Bot" || Some(author.login.as_str()) == viewer);
+    marked && by_us
 }
 
 /// Whether two bodies read the same; GitHub may hand back CRLF line ends and drop trailing blanks.

@@ -64,7 +64,8 @@ pub fn router(shared: Arc<Shared>, prefix: &str) -> Router {
         .route(
             "/repos/{owner}/{repo}/issues/comments/{id}",
             patch(update_comment).delete(delete_comment),
-        );
+        )
+        .route("/user", get(viewer));
     let routed = if prefix.is_empty() {
         api
     } else {
@@ -293,6 +294,22 @@ fn finish(call: &Call, ok: Response) -> Response {
 
 type IssuePath = Path<(String, String, u64)>;
 type CommentPath = Path<(String, String, u64)>;
+
+/// `GET /user`: the token's account; refused for an app's bot, whose installation token has no user, as
+/// GitHub refuses the workflow's `GITHUB_TOKEN`.
+async fn viewer(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+    let call = match begin(&shared, &headers, Operation::Viewer).await {
+        Ok(call) => call,
+        Err(response) => return response,
+    };
+    if call.login.ends_with("[bot]") {
+        return call.error(GitHubError::new(
+            StatusCode::FORBIDDEN,
+            "Resource not accessible by integration",
+        ));
+    }
+    json_response(StatusCode::OK, &render_user(&shared, &call.login))
+}
 
 async fn list_comments(
     State(shared): State<Arc<Shared>>,

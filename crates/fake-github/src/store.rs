@@ -17,6 +17,8 @@ pub enum Operation {
     Update,
     /// `DELETE /repos/{owner}/{repo}/issues/comments/{id}`
     Delete,
+    /// `GET /user`: who the token is (an app's installation token is refused, as on GitHub).
+    Viewer,
 }
 
 /// A failure the next request to an [`Operation`] meets instead of (or after) its normal work.
