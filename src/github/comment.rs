@@ -186,15 +186,17 @@ pub async fn sync_comment_with(
 /// (`viewer`, when GitHub says who that is) or a bot (the workflow's `GITHUB_TOKEN` posts as
 /// `github-actions[bot]`). A person who copies the marker into a comment never gets it edited or deleted.
 fn is_ours(comment: &Comment, viewer: Option<&str>) -> bool {
-    let marked = comment
-        .body
-        .as_deref()
-        .is_some_and(|body| body.trim_start().starts_with(MARKER));
+    let marked = comment.body.as_deref().is_some_and(is_marked);
     let by_us = comment
         .user
         .as_ref()
         .is_some_and(|author| author.kind == "Bot" || Some(author.login.as_str()) == viewer);
     marked && by_us
+}
+
+/// Whether a comment body starts with twgate's marker.
+fn is_marked(body: &str) -> bool {
+    body.trim_start().starts_with(MARKER)
 }
 
 /// Whether two bodies read the same; GitHub may hand back CRLF line ends and drop trailing blanks.
@@ -260,8 +262,8 @@ mod tests {
         let (text, truncated) = comment_text("## twgate\n\nall clear");
         assert_eq!(text, "<!-- twgate:pr-comment -->\n## twgate\n\nall clear");
         assert!(!truncated);
-        assert!(is_ours(&text) && is_ours(&format!("\r\n{text}")));
-        assert!(!is_ours("> <!-- twgate:pr-comment -->\nquoted"));
+        assert!(is_marked(&text) && is_marked(&format!("\r\n{text}")));
+        assert!(!is_marked("> <!-- twgate:pr-comment -->\nquoted"));
         let (exact, truncated) = comment_text(&"a".repeat(MAX_BODY_CHARS));
         assert!(!truncated);
         assert_eq!(utf16_len(&exact), MAX_COMMENT_CHARS);
