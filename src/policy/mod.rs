@@ -6,6 +6,9 @@ pub mod glob;
 pub mod load;
 pub mod yaml;
 
+#[cfg(test)]
+mod proptests;
+
 use std::path::PathBuf;
 
 pub use date::Date;

@@ -7,6 +7,7 @@
 mod auth;
 pub mod demo;
 mod error;
+pub mod generate;
 mod paging;
 mod render;
 mod server;
