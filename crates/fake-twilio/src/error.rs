@@ -54,6 +54,26 @@ impl ApiError {
         }
     }
 
+    /// 429 / 20429: too many requests in flight at once (not processed; safe to retry).
+    pub fn too_many_requests() -> Self {
+        ApiError::of_status(StatusCode::TOO_MANY_REQUESTS)
+    }
+
+    /// An error of any status, with Twilio's code for it (20000 + status, 20001 for 400, 20003 for 401)
+    /// and the status's reason as the message.
+    pub fn of_status(status: StatusCode) -> Self {
+        let code = match status.as_u16() {
+            400 => 20001,
+            401 => 20003,
+            other => 20000 + u32::from(other),
+        };
+        ApiError {
+            status,
+            code,
+            message: status.canonical_reason().unwrap_or("Error").to_owned(),
+        }
+    }
+
     /// The JSON body Twilio sends for this error.
     pub fn body(&self) -> Value {
         json!({
@@ -90,6 +110,18 @@ mod tests {
         assert_eq!(
             ApiError::unauthenticated().body().to_string(),
             r#"{"code":20003,"message":"Authenticate","more_info":"https://www.twilio.com/docs/errors/20003","status":401}"#
+        );
+    }
+
+    #[test]
+    fn too_many_requests_body_is_twilios() {
+        assert_eq!(
+            ApiError::too_many_requests().body().to_string(),
+            r#"{"code":20429,"message":"Too Many Requests","more_info":"https://www.twilio.com/docs/errors/20429","status":429}"#
+        );
+        assert_eq!(
+            ApiError::of_status(StatusCode::SERVICE_UNAVAILABLE).code,
+            20503
         );
     }
 

@@ -5,6 +5,7 @@
 //! others, so a scanner that reports the newest version is wrong there). Paths and visibilities vary, so a
 //! policy finds violations, allowed routes and private ones. The output is deterministic.
 
+use crate::faults::Faults;
 use crate::world::{
     Account, AccountStatus, Build, BuildEntry, Environment, Resource, Service, Version, World,
 };
@@ -45,7 +46,7 @@ const ASSET_FOLDERS: &[&str] = &["static", "img", "exports", "docs"];
 /// Environment suffixes after production; more environments are named `e3`, `e4`…
 const SUFFIXES: &[&str] = &["dev", "stage"];
 
-/// One account of `shape`, in a world that serves pages as large as asked.
+/// One account of `shape`, in a world that serves pages as large as asked and injects no faults.
 pub fn world(shape: Shape) -> World {
     let services = (0..shape.services)
         .map(|index| service(shape, index))
@@ -61,6 +62,7 @@ pub fn world(shape: Shape) -> World {
             services,
         }],
         max_page_size: None,
+        faults: Faults::default(),
     }
 }
 

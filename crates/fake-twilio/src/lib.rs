@@ -2,11 +2,14 @@
 //!
 //! It speaks Twilio's wire format: HTTP Basic auth (account SID + auth token, or API key + secret), list envelopes
 //! with absolute paging URLs and opaque page tokens, and Twilio's error JSON. [`FakeTwilio::start`] serves a
-//! [`World`] on a local port and records every request for tests to inspect.
+//! [`World`] on a local port and records every request for tests to inspect. A world's [`Faults`] make it
+//! misbehave on purpose: latency, a 429 concurrency cap, error statuses, dropped connections, slow or
+//! truncated bodies, and paging links to another origin or back to the same page.
 
 mod auth;
 pub mod demo;
 mod error;
+pub mod faults;
 pub mod generate;
 mod paging;
 mod render;
@@ -24,6 +27,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use error::ApiError;
+pub use faults::Faults;
 pub use server::RequestRecord;
 pub use world::{World, WorldError};
 
@@ -45,7 +49,9 @@ impl FakeTwilio {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let state = Arc::new(server::AppState::new(world, format!("http://{addr}")));
-        let app = server::router(state.clone());
+        let app = server::router(state.clone())
+            .into_make_service_with_connect_info::<faults::Connection>();
+        let listener = faults::FaultyListener(listener);
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let serve = axum::serve(listener, app).with_graceful_shutdown(async {
@@ -84,6 +90,16 @@ impl FakeTwilio {
         self.state.request_count()
     }
 
+    /// The most requests that were in flight at once, those the `max_in_flight` cap turned away included.
+    pub fn peak_in_flight(&self) -> usize {
+        self.state.fault_counters.peak_in_flight()
+    }
+
+    /// How many requests the `max_in_flight` cap answered with 429 / 20429.
+    pub fn rejected_count(&self) -> usize {
+        self.state.fault_counters.rejected()
+    }
+
     /// Stops accepting connections, lets in-flight requests finish (up to 5 s), then stops.
     pub async fn shutdown(mut self) {
         if let Some(stop) = self.stop.take() {
@@ -107,5 +123,7 @@ impl Drop for FakeTwilio {
     }
 }
 
+#[cfg(test)]
+mod fault_tests;
 #[cfg(test)]
 mod tests;

@@ -14,6 +14,7 @@ use serde_json::Value;
 
 use crate::auth::authenticate;
 use crate::error::{ApiError, json_response};
+use crate::faults::{self, FaultCounters, Injected};
 use crate::paging::PageRequest;
 use crate::render;
 use crate::world::{Account, ResourceKind, Service, World};
@@ -27,24 +28,28 @@ pub struct RequestRecord {
     pub path: String,
     /// Raw query string without `?` (empty when none).
     pub query: String,
-    /// HTTP status of the response.
+    /// HTTP status of the response; 0 when the connection was dropped without one.
     pub status: u16,
     /// Whether the request carried an `Authorization` header.
     pub had_authorization: bool,
+    /// The injected fault that made or changed the answer (`status`, `reset`, `max_in_flight`…), if any.
+    pub fault: Option<&'static str>,
 }
 
-/// What every handler shares: the world, the server's own base URL and the request log.
+/// What every handler shares: the world, the server's own base URL, the request log and the fault counters.
 #[derive(Debug)]
 pub struct AppState {
-    world: World,
-    base_url: String,
+    pub(crate) world: World,
+    pub(crate) base_url: String,
     log: Mutex<Vec<RequestRecord>>,
+    pub(crate) fault_counters: FaultCounters,
 }
 
 impl AppState {
     /// State for serving `world`, with absolute URLs starting with `base_url` (no trailing slash).
     pub fn new(world: World, base_url: String) -> Self {
         AppState {
+            fault_counters: FaultCounters::new(&world.faults),
             world,
             base_url,
             log: Mutex::new(Vec::new()),
@@ -97,6 +102,10 @@ pub fn router(state: Arc<AppState>) -> Router {
             get(fetch_version),
         )
         .fallback(fallback)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            faults::inject,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), record))
         .with_state(state)
 }
@@ -108,12 +117,20 @@ async fn record(State(state): State<Arc<AppState>>, request: Request, next: Next
     let query = request.uri().query().unwrap_or_default().to_owned();
     let had_authorization = request.headers().contains_key(header::AUTHORIZATION);
     let response = next.run(request).await;
+    let fault = response
+        .extensions()
+        .get::<Injected>()
+        .map(|Injected(name)| *name);
     state.lock_log().push(RequestRecord {
         method,
         path,
         query,
-        status: response.status().as_u16(),
+        status: match fault {
+            Some("reset") => 0,
+            _ => response.status().as_u16(),
+        },
         had_authorization,
+        fault,
     });
     response
 }

@@ -4,6 +4,8 @@ use std::collections::HashSet;
 
 use serde::Deserialize;
 
+use crate::faults::Faults;
+
 /// Everything the fake serves: accounts (with their subaccounts, API keys and Serverless services).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -14,6 +16,9 @@ pub struct World {
     /// Lets tests page through small worlds.
     #[serde(default)]
     pub max_page_size: Option<usize>,
+    /// Faults to inject into the answers (latency, a 429 cap, errors, dropped connections…); default: none.
+    #[serde(default)]
+    pub faults: Faults,
 }
 
 /// A Twilio account (`AC…`), possibly a subaccount of another one.
@@ -343,6 +348,7 @@ impl World {
                 checker.service(service);
             }
         }
+        checker.problems.extend(self.faults.problems());
         if checker.problems.is_empty() {
             Ok(())
         } else {

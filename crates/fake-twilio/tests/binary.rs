@@ -18,12 +18,13 @@ impl Drop for Server {
     }
 }
 
-#[test]
-fn serves_the_world_at_the_url_on_its_first_line() {
-    let world = concat!(env!("CARGO_MANIFEST_DIR"), "/worlds/demo.yaml");
+const DEMO_WORLD: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/worlds/demo.yaml");
+
+/// Starts the binary with `args` and returns it with the `HOST:PORT` its first line announces.
+fn serve(args: &[&str]) -> (Server, String) {
     let mut server = Server(
         binary()
-            .args(["--world", world, "--addr", "127.0.0.1:0"])
+            .args(args)
             .stdout(Stdio::piped())
             .spawn()
             .expect("start fake-twilio"),
@@ -38,8 +39,12 @@ fn serves_the_world_at_the_url_on_its_first_line() {
         .strip_prefix("listening on http://")
         .unwrap_or_else(|| panic!("unexpected first line {first_line:?}"))
         .to_string();
+    (server, address)
+}
 
-    let mut stream = TcpStream::connect(&address).expect("connect");
+/// The whole answer to an unauthenticated `GET /v1/Services`.
+fn get_services(address: &str) -> String {
+    let mut stream = TcpStream::connect(address).expect("connect");
     write!(
         stream,
         "GET /v1/Services HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
@@ -47,8 +52,44 @@ fn serves_the_world_at_the_url_on_its_first_line() {
     .expect("send");
     let mut answer = String::new();
     stream.read_to_string(&mut answer).expect("read answer");
+    answer
+}
+
+#[test]
+fn serves_the_world_at_the_url_on_its_first_line() {
+    let (_server, address) = serve(&["--world", DEMO_WORLD, "--addr", "127.0.0.1:0"]);
+    let answer = get_services(&address);
     assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
     assert!(answer.contains(r#""code":20003"#), "{answer}");
+}
+
+#[test]
+fn fault_flags_inject_faults() {
+    let (_server, address) = serve(&[
+        "--world",
+        DEMO_WORLD,
+        "--latency-ms",
+        "1",
+        "--inject",
+        "{when: {nth: 2}, then: {status: {code: 503, retry_after: 2}}}",
+    ]);
+    assert!(get_services(&address).starts_with("HTTP/1.1 401"));
+    let second = get_services(&address);
+    assert!(second.starts_with("HTTP/1.1 503"), "{second}");
+    assert!(second.contains("retry-after: 2"), "{second}");
+    assert!(second.contains(r#""code":20503"#), "{second}");
+    let output = binary()
+        .args([
+            "--world",
+            DEMO_WORLD,
+            "--inject",
+            "{when: {rate: 3}, then: reset}",
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("rate 3 is not between 0 and 1"), "{stderr}");
 }
 
 #[test]
