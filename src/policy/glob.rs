@@ -1,12 +1,12 @@
 //! Path globs: whole-path matching where `*` stays inside one segment and `**` crosses segments.
 
-use globset::{GlobBuilder, GlobMatcher};
+use globset::{Glob, GlobBuilder};
 
-/// A compiled path glob.
+/// A parsed path glob; a policy's globs are compiled together, into its rule index.
 #[derive(Debug, Clone)]
 pub struct PathGlob {
     text: String,
-    matcher: GlobMatcher,
+    glob: Glob,
 }
 
 /// Whether letter case matters when matching.
@@ -19,7 +19,7 @@ pub enum Case {
 }
 
 impl PathGlob {
-    /// Compiles `text`. A glob starting with `/` is anchored at the root of the domain; any other glob
+    /// Parses `text`. A glob starting with `/` is anchored at the root of the domain; any other glob
     /// may match at any depth, as if it started with `/**/`.
     pub fn new(text: &str, case: Case) -> Result<PathGlob, String> {
         if text.trim().is_empty() {
@@ -38,13 +38,13 @@ impl PathGlob {
             .map_err(|error| format!("invalid glob \"{text}\": {}", error.kind()))?;
         Ok(PathGlob {
             text: text.to_string(),
-            matcher: glob.compile_matcher(),
+            glob,
         })
     }
 
-    /// Whether the route path (starting with `/`) matches.
-    pub fn is_match(&self, path: &str) -> bool {
-        self.matcher.is_match(path)
+    /// The glob as matched, anchored and with its letter case setting.
+    pub fn glob(&self) -> &Glob {
+        &self.glob
     }
 
     /// The glob as written in the policy.
@@ -57,10 +57,16 @@ impl PathGlob {
 mod tests {
     use super::*;
 
-    fn matches(glob: &str, path: &str) -> bool {
-        PathGlob::new(glob, Case::Sensitive)
+    fn matches_in_case(glob: &str, case: Case, path: &str) -> bool {
+        PathGlob::new(glob, case)
             .expect(glob)
+            .glob()
+            .compile_matcher()
             .is_match(path)
+    }
+
+    fn matches(glob: &str, path: &str) -> bool {
+        matches_in_case(glob, Case::Sensitive, path)
     }
 
     #[test]
@@ -93,8 +99,7 @@ mod tests {
 
     #[test]
     fn case_insensitive_globs_catch_upper_case_extensions() {
-        let glob = PathGlob::new("*.csv", Case::Insensitive).expect("valid");
-        assert!(glob.is_match("/EXPORT.CSV"));
+        assert!(matches_in_case("*.csv", Case::Insensitive, "/EXPORT.CSV"));
         assert!(!matches("*.csv", "/EXPORT.CSV"));
     }
 

@@ -3,6 +3,7 @@
 pub mod date;
 pub mod evaluate;
 pub mod glob;
+pub mod index;
 pub mod load;
 pub mod yaml;
 
@@ -17,6 +18,7 @@ pub use load::{PolicyError, Problem};
 
 use crate::inventory::Kind;
 use glob::PathGlob;
+use index::RuleIndex;
 use yaml::Position;
 
 /// The policy used when neither `--policy` nor `twgate.yaml` is there: public static web assets only.
@@ -33,6 +35,8 @@ pub struct Policy {
     pub allow: Vec<AllowRule>,
     /// Globs that no allow rule can override.
     pub deny: Vec<DenyRule>,
+    /// The globs of `allow` and `deny`, compiled together when the policy is loaded.
+    index: RuleIndex,
 }
 
 /// Where a policy came from.
