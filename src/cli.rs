@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::exit::FailOn;
+
 const AFTER_HELP: &str = "\
 Exit codes:
   0  the audit is complete and nothing violates the policy
@@ -20,6 +22,10 @@ Environment:
   TWILIO_REGION        e.g. ie1, au1 (selects serverless.{edge}.{region}.twilio.com)
   TWILIO_EDGE          e.g. dublin, sydney
   TWGATE_API_URL       the API base URL, overriding region and edge (same as --api-url)
+  GITHUB_STEP_SUMMARY  when set (GitHub Actions), the Markdown summary is appended to this file
+  GITHUB_OUTPUT        when set, `violations=N` and `new-violations=N` are appended to this file
+  GITHUB_TOKEN, GITHUB_EVENT_PATH, GITHUB_REPOSITORY, GITHUB_API_URL
+                       used by --github-comment to find the pull request and post to it
 
 Try it without an account: twgate demo";
 
@@ -45,13 +51,27 @@ pub enum Command {
     Audit(AuditArgs),
     /// Run the audit on a built-in demo account (an in-process fake Twilio; no credentials needed).
     #[command(after_help = DEMO_AFTER_HELP)]
-    Demo(RunArgs),
+    Demo(DemoArgs),
+    /// Work with baselines: exposures accepted for now, so only new ones fail (`--fail-on new`).
+    Baseline {
+        /// What to do with the baseline.
+        #[command(subcommand)]
+        command: BaselineCommand,
+    },
     /// Work with policy files.
     Policy {
         /// What to do with the policy.
         #[command(subcommand)]
         command: PolicyCommand,
     },
+}
+
+/// Baseline subcommands.
+#[derive(Debug, Subcommand)]
+pub enum BaselineCommand {
+    /// Audit the account and write a baseline accepting every current violation, each with a reason to
+    /// review (exit 0 written, 2 bad invocation or file exists, 3 audit incomplete: nothing written).
+    Create(SnapshotArgs),
 }
 
 /// Policy subcommands.
@@ -62,6 +82,10 @@ pub enum PolicyCommand {
         /// The policy file [default: twgate.yaml]
         file: Option<PathBuf>,
     },
+    /// Audit the account and write a starting policy that allows what is public today, each rule with a
+    /// reason to fill in and an expiry 90 days out (exit 0 written, 2 bad invocation or file exists,
+    /// 3 audit incomplete: nothing written).
+    Init(SnapshotArgs),
 }
 
 /// Flags of `twgate audit`.
@@ -70,24 +94,52 @@ pub struct AuditArgs {
     /// Serverless API base URL; default from TWILIO_REGION/TWILIO_EDGE, else https://serverless.twilio.com.
     #[arg(long, env = "TWGATE_API_URL", value_name = "URL")]
     pub api_url: Option<String>,
-    /// What to audit and how to report it.
+    /// What to audit and how.
     #[command(flatten)]
-    pub run: RunArgs,
+    pub scope: ScopeArgs,
+    /// How to report it.
+    #[command(flatten)]
+    pub report: ReportArgs,
 }
 
-/// Flags shared by `audit` and `demo`.
+/// Flags of `twgate demo`.
 #[derive(Debug, Args)]
-pub struct RunArgs {
+pub struct DemoArgs {
+    /// What to audit and how.
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+    /// How to report it.
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
+/// Flags of the commands that write a file from an audit (`baseline create`, `policy init`).
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    /// The file to write [default: twgate-baseline.json for baselines, twgate.yaml for policies].
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Replace the file if it exists.
+    #[arg(long)]
+    pub force: bool,
+    /// Audit the built-in demo account instead of a live one (no credentials).
+    #[arg(long, conflicts_with = "api_url")]
+    pub demo: bool,
+    /// Serverless API base URL; default from TWILIO_REGION/TWILIO_EDGE, else https://serverless.twilio.com.
+    #[arg(long, env = "TWGATE_API_URL", value_name = "URL")]
+    pub api_url: Option<String>,
+    /// What to audit and how.
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+}
+
+/// What to audit and how: shared by every command that reads an account.
+#[derive(Debug, Args)]
+pub struct ScopeArgs {
     /// Policy file. Default for audit: twgate.yaml if present, else the built-in policy (public static
     /// web assets only). Default for demo: policy.example.yaml.
     #[arg(long, value_name = "FILE")]
     pub policy: Option<PathBuf>,
-    /// Report format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
-    /// Write the report to FILE (atomically) instead of standard output.
-    #[arg(short, long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
     /// Audit only this service (unique name or ZS SID); repeatable.
     #[arg(long = "service", value_name = "NAME_OR_SID")]
     pub services: Vec<String>,
@@ -103,20 +155,69 @@ pub struct RunArgs {
     /// Retries of a request after 429, 5xx, timeouts and dropped connections (0-20).
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(0..=20))]
     pub max_retries: u32,
-    /// Print each API request (URL, status, time) on standard error; never credentials.
+    /// Log to standard error: -v each API request (URL, status, time, size) and retry, -vv more detail
+    /// (pages read, changes of the concurrency bound); never credentials.
     #[arg(short, long, action = clap::ArgAction::Count)]
     pub verbose: u8,
 }
 
+/// How to report an audit: shared by `audit` and `demo`.
+#[derive(Debug, Default, Args)]
+pub struct ReportArgs {
+    /// Report format for standard output (or --output).
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write the --format report to FILE (atomically) instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Also write a SARIF 2.1.0 report (for GitHub code scanning) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub sarif: Option<PathBuf>,
+    /// Also write the JSON report to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Also write the CSV report to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<PathBuf>,
+    /// Also write a JUnit XML report to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Also write the Markdown summary to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
+    /// Compare with a baseline file (`twgate baseline create`) or an earlier JSON report: each result is
+    /// marked new or existing, and fixed exposures are listed as resolved.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Which violations make the run exit 1: new (not in the baseline), any, or none. Verdicts are the
+    /// same whatever it is.
+    #[arg(long, value_enum, default_value_t = FailOn::Any, value_name = "WHICH")]
+    pub fail_on: FailOn,
+    /// In a GitHub Actions pull request, keep one twgate comment current with the new exposures
+    /// (GITHUB_TOKEN needs `pull-requests: write`). A comment that cannot be posted is a warning and never
+    /// changes the exit code.
+    #[arg(long)]
+    pub github_comment: bool,
+}
+
 /// Report formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
 pub enum Format {
     /// Aligned text: one line per exposed route, then counts.
+    #[default]
     Table,
     /// Versioned JSON with every live route.
     Json,
     /// One row per route; formula-safe for spreadsheets.
     Csv,
+    /// SARIF 2.1.0, for GitHub code scanning.
+    Sarif,
+    /// JUnit XML: one test case per route.
+    Junit,
+    /// The Markdown summary used for the job summary and the PR comment.
+    Markdown,
+    /// GitHub Actions annotations (::error / ::warning workflow commands).
+    Github,
 }
 
 #[cfg(test)]

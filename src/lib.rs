@@ -2,9 +2,12 @@
 //! source (`twilio`) → [`inventory::Inventory`] → [`policy::Policy::evaluate`] → [`report::Report`] → renderers.
 
 pub mod app;
+pub mod baseline;
 pub mod cli;
 pub mod exit;
+pub mod github;
 pub mod inventory;
+pub mod logging;
 pub mod output;
 pub mod policy;
 pub mod report;

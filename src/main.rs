@@ -1,11 +1,13 @@
 //! The `twgate` binary: parse arguments, run the command, map the outcome to the exit code.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
 use twgate::app;
-use twgate::cli::{Cli, Command, PolicyCommand};
+use twgate::cli::{BaselineCommand, Cli, Command, PolicyCommand};
 use twgate::exit::ExitStatus;
+use twgate::report::Report;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -19,31 +21,60 @@ fn main() -> ExitCode {
             }
             Err(error) => fail(&error),
         },
-        Command::Audit(args) => run(app::audit(args, |name| std::env::var(name).ok())),
-        Command::Demo(args) => run(app::demo(args)),
+        Command::Policy {
+            command: PolicyCommand::Init(args),
+        } => run_snapshot(app::init_policy(args, env), "policy"),
+        Command::Baseline {
+            command: BaselineCommand::Create(args),
+        } => run_snapshot(app::create_baseline(args, env), "baseline"),
+        Command::Audit(args) => run(app::audit(args, env)),
+        Command::Demo(args) => run(app::demo(args, env)),
     };
     status.into()
 }
 
-fn run(command: impl Future<Output = Result<twgate::report::Report, app::AppError>>) -> ExitStatus {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+fn block_on<T>(command: impl Future<Output = Result<T, app::AppError>>) -> Result<T, ExitStatus> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-    {
-        Ok(runtime) => runtime,
-        Err(error) => {
+        .map_err(|error| {
             eprintln!("twgate: cannot start the async runtime: {error}");
-            return ExitStatus::Incomplete;
+            ExitStatus::Incomplete
+        })?;
+    runtime.block_on(command).map_err(|error| fail(&error))
+}
+
+fn run_snapshot(
+    command: impl Future<Output = Result<(PathBuf, Report), app::AppError>>,
+    what: &str,
+) -> ExitStatus {
+    match block_on(command) {
+        Ok((path, report)) => {
+            eprintln!(
+                "twgate: wrote the {what} {} from {} live routes ({} violations today); review it before committing",
+                path.display(),
+                report.summary.routes,
+                report.summary.violations
+            );
+            ExitStatus::Pass
         }
-    };
-    match runtime.block_on(command) {
+        Err(status) => status,
+    }
+}
+
+fn run(command: impl Future<Output = Result<Report, app::AppError>>) -> ExitStatus {
+    match block_on(command) {
         Ok(report) => {
             if let Some(error) = &report.error {
                 eprintln!("twgate: error: the audit is incomplete: {error}");
             }
             ExitStatus::of_report(&report)
         }
-        Err(error) => fail(&error),
+        Err(status) => status,
     }
 }
 

@@ -14,7 +14,7 @@ fn the_demo_finds_the_demo_accounts_violations_and_exits_1() {
         "https://patient-portal-4821.twil.io/exports/customers.csv",
         "https://patient-portal-4821.twil.io/call-log",
         "https://marketing-site-5573.twil.io/brochure.pdf",
-        "FAIL: 5 violations.",
+        "FAIL: 5 violations (--fail-on any).",
     ] {
         assert!(
             run.stdout.contains(expected),

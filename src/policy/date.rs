@@ -57,6 +57,24 @@ impl Date {
         Date::from_days_since_epoch((seconds / 86_400) as i64)
     }
 
+    /// The date `days` days later.
+    pub fn plus_days(self, days: i64) -> Date {
+        Date::from_days_since_epoch(self.days_since_epoch() + days)
+    }
+
+    /// Days since 1970-01-01 (Howard Hinnant's days-from-civil algorithm).
+    fn days_since_epoch(self) -> i64 {
+        let year = i64::from(self.year) - i64::from(self.month <= 2);
+        let era = year.div_euclid(400);
+        let year_of_era = year.rem_euclid(400);
+        let month = i64::from(self.month);
+        let day_of_year = (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5
+            + i64::from(self.day)
+            - 1;
+        let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+        era * 146_097 + day_of_era - 719_468
+    }
+
     /// The date `days` days after 1970-01-01 (Howard Hinnant's civil-from-days algorithm).
     fn from_days_since_epoch(days: i64) -> Date {
         let z = days + 719_468;
@@ -95,6 +113,15 @@ impl fmt::Display for Date {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn adds_days_across_months_years_and_leap_days() {
+        let date = |text| Date::parse(text).expect("valid");
+        assert_eq!(date("2026-12-03").plus_days(90), date("2027-03-03"));
+        assert_eq!(date("2028-02-28").plus_days(1), date("2028-02-29"));
+        assert_eq!(date("1970-01-01").days_since_epoch(), 0);
+        assert_eq!(date("2000-03-01").plus_days(-1), date("2000-02-29"));
+    }
 
     #[test]
     fn parses_and_prints_valid_dates() {

@@ -1,6 +1,6 @@
 //! Deciding one route's verdict under a policy: deny globs first, then allow rules, honouring expiry.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::index::PathMatches;
 use super::{AllowRule, Date, Policy};
@@ -41,7 +41,7 @@ impl<'a> RouteFacts<'a> {
 }
 
 /// The outcome for one route.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
     /// Exposed and not allowed: fails the build.
@@ -63,22 +63,75 @@ impl Verdict {
     }
 }
 
-/// A verdict with the rule that decided it and the reason shown to the user.
+/// Which check decided a route's verdict: the kind of finding, as reports and SARIF rules name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Check {
+    /// Private: no URL reaches it.
+    Private,
+    /// Protected, and the policy does not ask protected routes for an allow rule.
+    Protected,
+    /// Exposed, and an allow rule covers it.
+    Allowed,
+    /// Exposed, and no allow rule covers it.
+    NotAllowed,
+    /// Exposed, and the only allow rule that covered it has expired.
+    AllowExpired,
+    /// Exposed, and it matches a deny glob.
+    Denied,
+    /// Twilio reported a visibility twgate does not know.
+    UnknownVisibility,
+}
+
+impl Check {
+    /// The kebab-case name used in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Check::Private => "private",
+            Check::Protected => "protected",
+            Check::Allowed => "allowed",
+            Check::NotAllowed => "not-allowed",
+            Check::AllowExpired => "allow-expired",
+            Check::Denied => "denied",
+            Check::UnknownVisibility => "unknown-visibility",
+        }
+    }
+
+    /// The verdict this check gives.
+    pub fn verdict(self) -> Verdict {
+        match self {
+            Check::Private | Check::Protected => Verdict::Ok,
+            Check::Allowed => Verdict::Allowed,
+            Check::NotAllowed | Check::AllowExpired | Check::Denied | Check::UnknownVisibility => {
+                Verdict::Violation
+            }
+        }
+    }
+}
+
+/// A verdict with the check and rule that decided it and the reason shown to the user.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decision {
     /// The verdict.
     pub verdict: Verdict,
+    /// The check that decided.
+    pub check: Check,
     /// The deciding rule's id (`allow[0]`, `deny[1]`), if a rule decided.
     pub rule: Option<String>,
+    /// The line of the policy file the deciding rule starts on.
+    pub rule_line: Option<u64>,
     /// Why, in words.
     pub reason: String,
 }
 
 impl Decision {
-    fn new(verdict: Verdict, rule: Option<String>, reason: String) -> Decision {
+    fn new(check: Check, rule: Option<(String, u64)>, reason: String) -> Decision {
+        let (rule, rule_line) = rule.unzip();
         Decision {
-            verdict,
+            verdict: check.verdict(),
+            check,
             rule,
+            rule_line,
             reason,
         }
     }
@@ -90,21 +143,21 @@ impl Policy {
         match route.visibility {
             Visibility::Private => {
                 return Decision::new(
-                    Verdict::Ok,
+                    Check::Private,
                     None,
                     "private: not reachable from the internet".to_string(),
                 );
             }
             Visibility::Protected if !self.protected_requires_allow => {
                 return Decision::new(
-                    Verdict::Ok,
+                    Check::Protected,
                     None,
                     "protected: requests need a valid X-Twilio-Signature".to_string(),
                 );
             }
             Visibility::Unknown(raw) => {
                 return Decision::new(
-                    Verdict::Violation,
+                    Check::UnknownVisibility,
                     None,
                     format!(
                         "unknown visibility \"{raw}\": treated as exposed until twgate understands it"
@@ -118,8 +171,8 @@ impl Policy {
                 let deny = &self.deny[rule];
                 let why = deny.reason.as_deref().unwrap_or("denied by policy");
                 return Decision::new(
-                    Verdict::Violation,
-                    Some(deny.id()),
+                    Check::Denied,
+                    Some((deny.id(), deny.at.line)),
                     format!(
                         "{} and matches deny glob \"{}\": {why}",
                         route.visibility,
@@ -139,12 +192,16 @@ impl Policy {
             .chain(matching)
             .find(|rule| !rule.is_expired(today))
         {
-            return Decision::new(Verdict::Allowed, Some(rule.id()), rule.reason.clone());
+            return Decision::new(
+                Check::Allowed,
+                Some((rule.id(), rule.at.line)),
+                rule.reason.clone(),
+            );
         }
         match first_match {
             Some(expired) => Decision::new(
-                Verdict::Violation,
-                Some(expired.id()),
+                Check::AllowExpired,
+                Some((expired.id(), expired.at.line)),
                 format!(
                     "{} and the allow rule that covered it expired on {}: {}",
                     route.visibility,
@@ -153,7 +210,7 @@ impl Policy {
                 ),
             ),
             None => Decision::new(
-                Verdict::Violation,
+                Check::NotAllowed,
                 None,
                 format!("{} and no allow rule covers it", route.visibility),
             ),
@@ -260,7 +317,7 @@ mod tests {
             policy(RULES).evaluate(&facts("/a/index.html", &Visibility::Public), today());
         assert_eq!(
             decision,
-            Decision::new(Verdict::Allowed, Some("allow[0]".into()), "site".into())
+            Decision::new(Check::Allowed, Some(("allow[0]".into(), 2)), "site".into())
         );
     }
 
@@ -268,7 +325,9 @@ mod tests {
     fn deny_beats_allow_and_ignores_case() {
         let decision = policy(RULES).evaluate(&facts("/Export.CSV", &Visibility::Public), today());
         assert_eq!(decision.verdict, Verdict::Violation);
+        assert_eq!(decision.check, Check::Denied);
         assert_eq!(decision.rule.as_deref(), Some("deny[0]"));
+        assert_eq!(decision.rule_line, Some(5));
         assert!(decision.reason.contains("data"), "{}", decision.reason);
     }
 

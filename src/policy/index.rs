@@ -205,7 +205,7 @@ deny:
                             globs
                                 .iter()
                                 .enumerate()
-                                .filter(|(_, glob)| glob.glob().compile_matcher().is_match(path))
+                                .filter(|(_, glob)| glob.is_match(path))
                                 .map(move |(position, _)| (rule, position))
                         })
                         .collect()

@@ -4,6 +4,7 @@ pub mod date;
 pub mod evaluate;
 pub mod glob;
 pub mod index;
+pub mod init;
 pub mod load;
 pub mod yaml;
 
@@ -13,7 +14,7 @@ mod proptests;
 use std::path::PathBuf;
 
 pub use date::Date;
-pub use evaluate::{Decision, RouteFacts, Verdict};
+pub use evaluate::{Check, Decision, RouteFacts, Verdict};
 pub use load::{PolicyError, Problem};
 
 use crate::inventory::Kind;

@@ -2,13 +2,20 @@
 //! once from an inventory and a policy; every output format is a pure function of it.
 
 pub mod csv;
+pub mod github;
 pub mod json;
+pub mod junit;
+pub mod markdown;
+pub mod sarif;
 pub mod table;
+pub mod text;
 
 use serde::Serialize;
 
+use crate::baseline::Baseline;
+use crate::exit::FailOn;
 use crate::inventory::{Inventory, Kind, Visibility, live_url};
-use crate::policy::{Date, Policy, PolicySource, RouteFacts, Verdict};
+use crate::policy::{Check, Date, Policy, PolicySource, RouteFacts, Verdict};
 
 /// The JSON report's schema version; bumped on any incompatible change.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -25,10 +32,44 @@ pub struct Report {
     pub error: Option<String>,
     /// The policy that decided the verdicts.
     pub policy: PolicyInfo,
+    /// Which violations fail the run (`--fail-on`); verdicts do not depend on it.
+    pub fail_on: FailOn,
+    /// The baseline file the results were compared with, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<String>,
     /// Counts over `results`.
     pub summary: Summary,
     /// Every live route, sorted by service, environment, kind and path.
     pub results: Vec<Finding>,
+    /// Baselined exposures that are no longer violations (empty without a baseline, or when incomplete).
+    pub resolved: Vec<Resolved>,
+}
+
+/// A baselined exposure that is no longer a violation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Resolved {
+    /// The route's fingerprint, as in the baseline.
+    pub fingerprint: String,
+    /// The service's unique name, read from the fingerprint.
+    pub service_name: String,
+    /// The environment's unique name, read from the fingerprint.
+    pub environment: String,
+    /// Function or asset, read from the fingerprint.
+    pub kind: String,
+    /// The URL path, read from the fingerprint.
+    pub path: String,
+    /// The reason the baseline gave.
+    pub baseline_reason: String,
+}
+
+/// Whether a result was in the baseline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BaselineStatus {
+    /// Not in the baseline.
+    New,
+    /// In the baseline.
+    Existing,
 }
 
 /// Which policy was used.
@@ -74,8 +115,18 @@ pub struct Summary {
     pub unknown: usize,
     /// Routes that fail the policy.
     pub violations: usize,
+    /// Violations not in the baseline (all of them without a baseline).
+    pub new_violations: usize,
     /// Exposed routes an allow rule covers.
     pub allowed: usize,
+    /// Baselined exposures that are no longer violations.
+    pub resolved: usize,
+    /// Twilio API requests the audit made (retries not counted), when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api_requests: Option<u64>,
+    /// Retries after transient failures (429, 5xx, timeouts, dropped connections), when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api_retries: Option<u64>,
 }
 
 /// One live route and its verdict.
@@ -105,10 +156,20 @@ pub struct Finding {
     pub version_sid: String,
     /// The verdict.
     pub verdict: Verdict,
+    /// The check that decided the verdict.
+    pub check: Check,
     /// The rule that decided, such as `allow[0]` or `deny[1]`.
     pub rule: Option<String>,
+    /// The line of the policy file that rule starts on.
+    pub rule_line: Option<u64>,
     /// Why, in words.
     pub reason: String,
+    /// New or existing, when a baseline was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineStatus>,
+    /// The baseline's reason, for existing results.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline_reason: Option<String>,
     /// A stable identity of the route across runs:
     /// `v1|{account_sid}|{service_unique_name}|{environment_unique_name}|{kind}|{path}`.
     pub fingerprint: String,
@@ -154,8 +215,12 @@ impl Report {
                             visibility: route.visibility.as_str().to_string(),
                             version_sid: route.version_sid.clone(),
                             verdict: decision.verdict,
+                            check: decision.check,
                             rule: decision.rule,
+                            rule_line: decision.rule_line,
                             reason: decision.reason,
+                            baseline: None,
+                            baseline_reason: None,
                             fingerprint: format!(
                                 "v1|{}|{}|{}|{}|{}",
                                 account.sid,
@@ -196,6 +261,7 @@ impl Report {
             .iter()
             .filter(|f| f.verdict == Verdict::Violation)
             .count();
+        summary.new_violations = summary.violations;
         summary.allowed = results
             .iter()
             .filter(|f| f.verdict == Verdict::Allowed)
@@ -205,13 +271,94 @@ impl Report {
             complete: error.is_none(),
             error,
             policy: PolicyInfo::new(policy, today),
+            fail_on: FailOn::Any,
+            baseline: None,
             summary,
             results,
+            resolved: Vec::new(),
+        }
+    }
+
+    /// Marks every result new or existing against `baseline`, and lists the baselined exposures that are no
+    /// longer violations (only when the audit is complete: an unread route is not a fixed one).
+    pub fn compare_with(&mut self, baseline: &Baseline) {
+        for finding in &mut self.results {
+            finding.baseline_reason = baseline.entries.get(&finding.fingerprint).cloned();
+            finding.baseline = Some(match finding.baseline_reason {
+                Some(_) => BaselineStatus::Existing,
+                None => BaselineStatus::New,
+            });
+        }
+        self.summary.new_violations = self
+            .results
+            .iter()
+            .filter(|f| f.verdict == Verdict::Violation && f.baseline == Some(BaselineStatus::New))
+            .count();
+        self.resolved = if self.complete {
+            let violations: std::collections::HashSet<&str> = self
+                .results
+                .iter()
+                .filter(|f| f.verdict == Verdict::Violation)
+                .map(|f| f.fingerprint.as_str())
+                .collect();
+            baseline
+                .entries
+                .iter()
+                .filter(|(fingerprint, _)| !violations.contains(fingerprint.as_str()))
+                .map(|(fingerprint, reason)| Resolved::new(fingerprint, reason))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        self.summary.resolved = self.resolved.len();
+        self.baseline = Some(baseline.source.display().to_string());
+    }
+
+    /// The violations that fail the run under `fail_on`.
+    pub fn failing(&self) -> impl Iterator<Item = &Finding> {
+        self.results.iter().filter(|f| f.fails(self.fail_on))
+    }
+}
+
+impl Finding {
+    /// Whether this is a violation the baseline accepted.
+    pub fn is_baselined_violation(&self) -> bool {
+        self.verdict == Verdict::Violation && self.baseline == Some(BaselineStatus::Existing)
+    }
+
+    /// Whether this result fails the run under `fail_on`.
+    pub fn fails(&self, fail_on: FailOn) -> bool {
+        self.verdict == Verdict::Violation
+            && match fail_on {
+                FailOn::Any => true,
+                FailOn::New => !self.is_baselined_violation(),
+                FailOn::None => false,
+            }
+    }
+}
+
+impl Resolved {
+    /// Reads the route's names back out of a `v1|account|service|environment|kind|path` fingerprint.
+    fn new(fingerprint: &str, reason: &str) -> Resolved {
+        let mut parts = fingerprint.splitn(6, '|').skip(2);
+        let mut next = || parts.next().unwrap_or_default().to_string();
+        Resolved {
+            fingerprint: fingerprint.to_string(),
+            service_name: next(),
+            environment: next(),
+            kind: next(),
+            path: next(),
+            baseline_reason: reason.to_string(),
         }
     }
 }
 
 impl PolicyInfo {
+    /// The policy file's path, when the policy came from a file.
+    pub fn file(&self) -> Option<&str> {
+        (self.kind == "file").then_some(self.source.as_str())
+    }
+
     fn new(policy: &Policy, today: Date) -> PolicyInfo {
         PolicyInfo {
             source: policy.source.to_string(),
@@ -289,6 +436,31 @@ pub(crate) mod fixtures {
             None,
         )
     }
+
+    /// The same report under `--fail-on new`, against a baseline that accepts `/call-log` and a route that
+    /// no longer exists.
+    pub fn baselined_report() -> Report {
+        let mut report = report();
+        report.fail_on = FailOn::New;
+        let baseline = Baseline {
+            source: "twgate-baseline.json".into(),
+            entries: [
+                (
+                    "v1|AC00000000000000000000000000000001|portal|production|function|/call-log",
+                    "known: being moved behind auth in PORTAL-12",
+                ),
+                (
+                    "v1|AC00000000000000000000000000000001|portal|production|asset|/old-export.csv",
+                    "was public before the cleanup",
+                ),
+            ]
+            .into_iter()
+            .map(|(fingerprint, reason)| (fingerprint.to_string(), reason.to_string()))
+            .collect(),
+        };
+        report.compare_with(&baseline);
+        report
+    }
 }
 
 #[cfg(test)]
@@ -309,7 +481,11 @@ mod tests {
                 private: 1,
                 unknown: 1,
                 violations: 4,
+                new_violations: 4,
                 allowed: 1,
+                resolved: 0,
+                api_requests: None,
+                api_retries: None,
             }
         );
         assert!(report.complete);

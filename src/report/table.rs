@@ -2,7 +2,9 @@
 
 use std::fmt::Write;
 
+use super::text::{clean, counted, plural};
 use super::{Finding, Report};
+use crate::exit::ExitStatus;
 use crate::policy::Verdict;
 
 const HEADINGS: [&str; 7] = [
@@ -95,16 +97,31 @@ pub fn render(report: &Report) -> String {
         plural(summary.violations, "violation", "violations"),
         summary.allowed,
     );
-    let verdict = if !report.complete {
-        "INCOMPLETE: not every service was read, so this is not a pass.".to_string()
-    } else if summary.violations > 0 {
-        format!(
-            "FAIL: {} {}.",
-            summary.violations,
-            plural(summary.violations, "violation", "violations")
-        )
-    } else {
-        "PASS: nothing is exposed that the policy does not allow.".to_string()
+    if report.baseline.is_some() {
+        let _ = writeln!(
+            out,
+            "Against the baseline: {} new, {} existing, {} resolved.",
+            summary.new_violations,
+            summary.violations - summary.new_violations,
+            summary.resolved,
+        );
+    }
+    let failing = report.failing().count();
+    let verdict = match ExitStatus::of_report(report) {
+        ExitStatus::Incomplete => {
+            "INCOMPLETE: not every service was read, so this is not a pass.".to_string()
+        }
+        ExitStatus::Violations => format!(
+            "FAIL: {} (--fail-on {}).",
+            counted(failing, "violation", "violations"),
+            report.fail_on.as_str()
+        ),
+        _ if summary.violations > 0 => format!(
+            "PASS under --fail-on {}: {} reported, none failing.",
+            report.fail_on.as_str(),
+            counted(summary.violations, "violation", "violations")
+        ),
+        _ => "PASS: nothing is exposed that the policy does not allow.".to_string(),
     };
     out.push_str(&verdict);
     out.push('\n');
@@ -116,8 +133,13 @@ fn row(finding: &Finding) -> [String; 7] {
         Some(rule) => format!("[{rule}] {}", finding.reason),
         None => finding.reason.clone(),
     };
+    let verdict = if finding.is_baselined_violation() {
+        "violation (baselined)".to_string()
+    } else {
+        finding.verdict.as_str().to_string()
+    };
     [
-        finding.verdict.as_str().to_string(),
+        verdict,
         clean(&finding.visibility),
         clean(&finding.service_name),
         clean(&finding.environment),
@@ -125,30 +147,6 @@ fn row(finding: &Finding) -> [String; 7] {
         clean(finding.url.as_deref().unwrap_or(&finding.path)),
         clean(&reason),
     ]
-}
-
-fn plural<'a>(count: usize, one: &'a str, many: &'a str) -> &'a str {
-    if count == 1 { one } else { many }
-}
-
-/// Text from the API shown on a terminal: control characters (escape sequences, line breaks) are
-/// printed escaped, so a crafted path cannot rewrite the screen or forge lines.
-fn clean(text: &str) -> String {
-    text.chars()
-        .flat_map(|c| {
-            let escaped: Vec<char> = if c.is_control() || is_bidi_control(c) {
-                c.escape_default().collect()
-            } else {
-                vec![c]
-            };
-            escaped
-        })
-        .collect()
-}
-
-/// Unicode bidirectional controls, which can make a terminal show text in another order than it is.
-fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 #[cfg(test)]
@@ -159,12 +157,6 @@ mod tests {
     #[test]
     fn table_matches_the_golden_file() {
         assert_golden("report.txt", &render(&fixtures::report()));
-    }
-
-    #[test]
-    fn control_characters_are_escaped() {
-        assert_eq!(clean("/a\u{1b}[31mred\nx"), "/a\\u{1b}[31mred\\nx");
-        assert_eq!(clean("/gpj.\u{202e}exe"), "/gpj.\\u{202e}exe");
     }
 
     #[test]

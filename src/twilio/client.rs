@@ -1,18 +1,20 @@
-//! The HTTP client for Twilio's API: Basic auth, a shared bound on requests in flight, retries of
-//! transient failures, and paging that only ever follows URLs on the configured API origin.
+//! The HTTP client for Twilio's API: Basic auth, an adaptive bound on requests in flight shared by the
+//! whole audit, retries of transient failures within a total budget, and paging that only ever follows
+//! URLs on the configured API origin.
 
 use std::collections::HashSet;
-use std::collections::hash_map::RandomState;
-use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use reqwest::header::{ACCEPT, AUTHORIZATION};
 use reqwest::{StatusCode, Url};
 use serde::de::DeserializeOwned;
-use tokio::sync::Semaphore;
+use tracing::{debug, info};
 
 use super::config::Credentials;
+use super::limiter::{Limiter, Throttle};
 use super::models::{ErrorBody, Page, parse_page};
+use super::retry::{RetryBudget, backoff, is_transient_network, is_transient_status, retry_after};
 
 /// Pages twgate follows in one list before deciding the API is looping.
 const MAX_PAGES: usize = 10_000;
@@ -20,10 +22,6 @@ const MAX_PAGES: usize = 10_000;
 const PAGE_SIZE: u32 = 1000;
 /// The largest answer twgate reads; a page of 1000 items is about 1 MiB.
 const MAX_BODY_BYTES: usize = 64 << 20;
-/// The first retry waits up to this long; each later one up to twice as long as the one before.
-const BACKOFF_BASE: Duration = Duration::from_millis(250);
-/// No single wait between retries is longer than this.
-const BACKOFF_CAP: Duration = Duration::from_secs(8);
 
 /// How the client behaves.
 #[derive(Debug, Clone)]
@@ -32,14 +30,15 @@ pub struct ClientOptions {
     pub base_url: Url,
     /// Who to authenticate as.
     pub credentials: Credentials,
-    /// Requests in flight at once, across the whole audit.
+    /// Requests in flight at once, across the whole audit (fewer for a while after a 429).
     pub concurrency: usize,
     /// Time limit of one request, from sending to the end of the body.
     pub timeout: Duration,
-    /// Retries of one request after a 429, 5xx, 408, reset or timeout.
+    /// Retries of one request after a 429, 5xx, 408, a dropped or refused connection, or a timeout; a 429
+    /// to a request sent before an earlier 429 lowered the bound is not counted. Retries after failures
+    /// other than 429 (or after a 429 at a bound of one) also draw on a budget for the whole audit: ten
+    /// times this many, refilled by a tenth of a retry for each request answered at its first attempt.
     pub max_retries: u32,
-    /// 0: quiet; 1: one line per request on standard error.
-    pub verbose: u8,
 }
 
 /// Why a request to Twilio failed. None of these messages ever contains a credential.
@@ -116,6 +115,14 @@ pub enum ApiError {
         /// Why it is refused.
         why: String,
     },
+    /// Requests kept failing until the audit's retry budget was spent.
+    #[error("{last}; giving up: the audit's budget of {budget} retries is spent")]
+    RetryBudgetSpent {
+        /// The failure that would have been retried next.
+        last: Box<ApiError>,
+        /// The budget the audit started with, in retries.
+        budget: u32,
+    },
     /// The HTTP client could not be set up.
     #[error("cannot set up the HTTP client: {0}")]
     Setup(String),
@@ -130,7 +137,8 @@ fn twilio_code(code: Option<u64>, message: &Option<String>) -> String {
     }
 }
 
-fn retried(attempts: u32) -> String {
+/// " (after N attempts)" when a request was sent more than once, else nothing.
+pub(crate) fn retried(attempts: u32) -> String {
     if attempts > 1 {
         format!(" (after {attempts} attempts)")
     } else {
@@ -143,8 +151,10 @@ fn retried(attempts: u32) -> String {
 pub struct Client {
     http: reqwest::Client,
     options: ClientOptions,
-    in_flight: Semaphore,
+    limiter: Limiter,
+    budget: RetryBudget,
     requests: AtomicU64,
+    retries: AtomicU64,
 }
 
 /// What became of one attempt.
@@ -153,8 +163,23 @@ enum Attempt {
     Retry {
         error: ApiError,
         wait: Option<Duration>,
+        charge: Charge,
     },
     Fail(ApiError),
+}
+
+/// What a retry counts against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Charge {
+    /// Nothing: a 429 to a request sent before the bound on requests in flight was lowered for an
+    /// earlier 429, an overload already being answered.
+    Nothing,
+    /// The request's own retries only: a 429 that lowered the bound, which is how the bound finds
+    /// the API's limit, not a sign that the API is failing.
+    Request,
+    /// The request's retries and the audit's budget: every other transient failure, and a 429 when
+    /// the bound is already one request.
+    RequestAndBudget,
 }
 
 impl Client {
@@ -171,9 +196,11 @@ impl Client {
             .map_err(|error| ApiError::Setup(error_chain(&error)))?;
         Ok(Client {
             http,
-            in_flight: Semaphore::new(options.concurrency.max(1)),
+            limiter: Limiter::new(options.concurrency),
+            budget: RetryBudget::for_max_retries(options.max_retries),
             options,
             requests: AtomicU64::new(0),
+            retries: AtomicU64::new(0),
         })
     }
 
@@ -190,9 +217,14 @@ impl Client {
         url
     }
 
-    /// Requests sent so far, retries included.
+    /// Requests whose answer the audit used: one per page or resource read, retries not counted.
     pub fn request_count(&self) -> u64 {
         self.requests.load(Ordering::Relaxed)
+    }
+
+    /// Requests sent again after a transient failure.
+    pub fn retry_count(&self) -> u64 {
+        self.retries.load(Ordering::Relaxed)
     }
 
     /// Fetches and parses one JSON resource.
@@ -247,6 +279,16 @@ impl Client {
                 url: url.to_string(),
                 detail,
             })?;
+            debug!(
+                "{}: {} {key}{}",
+                self.options.credentials.redact(url.as_str()),
+                page.items.len(),
+                if page.next_page_url.is_some() {
+                    ", and a next page"
+                } else {
+                    ""
+                }
+            );
             each_page(page.items);
             next = page
                 .next_page_url
@@ -320,93 +362,128 @@ impl Client {
                 url: clean(url),
                 why: clean(why),
             },
+            ApiError::RetryBudgetSpent { last, budget } => ApiError::RetryBudgetSpent {
+                last: Box::new(self.redacted(*last)),
+                budget,
+            },
             ApiError::Setup(detail) => ApiError::Setup(clean(detail)),
         }
     }
 
     /// A next-page URL is followed only when it is absolute and on the configured API origin and path.
     fn check_next_page(&self, text: &str) -> Result<Url, ApiError> {
-        let refuse = |why: &str| ApiError::UnsafePage {
+        next_page_on_api(&self.options.base_url, text).map_err(|why| ApiError::UnsafePage {
             url: text.to_string(),
-            why: why.to_string(),
-        };
-        let url = Url::parse(text).map_err(|_| refuse("not an absolute URL"))?;
-        let base = &self.options.base_url;
-        if url.origin() != base.origin() {
-            return Err(refuse(&format!(
-                "it is not on the API origin {}: credentials are only ever sent there",
-                base.origin().ascii_serialization()
-            )));
-        }
-        if !url.path().starts_with(base.path().trim_end_matches('/')) {
-            return Err(refuse("it is outside the API's base path"));
-        }
-        if !url.username().is_empty() || url.password().is_some() {
-            return Err(refuse("it carries credentials of its own"));
-        }
-        Ok(url)
+            why,
+        })
     }
 
-    /// Sends GET `url` until it succeeds, fails for good, or the retries are spent.
+    /// Sends GET `url` until it succeeds, fails for good, or its retries or the audit's are spent.
     async fn fetch(&self, url: &Url) -> Result<Vec<u8>, ApiError> {
         let mut attempts = 0;
+        let mut charged_retries = 0;
         loop {
             attempts += 1;
             match self.attempt(url, attempts).await {
-                Attempt::Done(body) => return Ok(body),
+                Attempt::Done(body) => {
+                    self.requests.fetch_add(1, Ordering::Relaxed);
+                    if attempts == 1 {
+                        self.budget.earn();
+                    }
+                    return Ok(body);
+                }
                 Attempt::Fail(error) => return Err(error),
-                Attempt::Retry { error, wait } => {
-                    if attempts > self.options.max_retries {
-                        return Err(error);
+                Attempt::Retry {
+                    error,
+                    wait,
+                    charge,
+                } => {
+                    if charge != Charge::Nothing {
+                        if charged_retries >= self.options.max_retries {
+                            return Err(error);
+                        }
+                        charged_retries += 1;
                     }
-                    let wait = wait.unwrap_or_else(|| backoff(attempts));
-                    if self.options.verbose > 0 {
-                        let error = self.redacted(error);
-                        eprintln!(
-                            "twgate: retrying GET {} in {} ms: {error}",
-                            self.options.credentials.redact(url.as_str()),
-                            wait.as_millis()
-                        );
+                    if charge == Charge::RequestAndBudget && !self.budget.spend() {
+                        return Err(ApiError::RetryBudgetSpent {
+                            last: Box::new(error),
+                            budget: self.budget.retries(),
+                        });
                     }
+                    self.retries.fetch_add(1, Ordering::Relaxed);
+                    let wait = wait.unwrap_or_else(|| backoff(charged_retries.max(1)));
+                    info!(
+                        "retrying GET {} in {} ms ({}): {}",
+                        self.options.credentials.redact(url.as_str()),
+                        wait.as_millis(),
+                        match charge {
+                            Charge::Nothing =>
+                                "sent before the bound was lowered: not counted".to_string(),
+                            _ => format!(
+                                "retry {charged_retries} of at most {}",
+                                self.options.max_retries
+                            ),
+                        },
+                        self.redacted_detail(&error)
+                    );
                     tokio::time::sleep(wait).await;
                 }
             }
         }
     }
 
-    async fn attempt(&self, url: &Url, attempts: u32) -> Attempt {
-        let Ok(_permit) = self.in_flight.acquire().await else {
-            return Attempt::Fail(ApiError::Setup(
-                "the request limiter was closed".to_string(),
-            ));
-        };
-        self.requests.fetch_add(1, Ordering::Relaxed);
-        let started = Instant::now();
+    /// GET `url` with the credentials; the Authorization header is marked sensitive, so that no debug
+    /// output of the request shows it.
+    fn request(&self, url: &Url) -> Result<reqwest::Request, reqwest::Error> {
         let credentials = &self.options.credentials;
-        let sent = self
+        let mut request = self
             .http
             .get(url.clone())
             .basic_auth(&credentials.username, Some(credentials.secret.expose()))
-            .header(reqwest::header::ACCEPT, "application/json")
-            .send()
-            .await;
-        let network = |error: reqwest::Error| ApiError::Network {
-            url: url.to_string(),
-            detail: error_chain(&error.without_url()),
-            attempts,
-        };
-        let response = match sent {
-            Ok(response) => response,
-            Err(error) => {
-                return Attempt::Retry {
-                    error: network(error),
+            .header(ACCEPT, "application/json")
+            .build()?;
+        if let Some(value) = request.headers_mut().get_mut(AUTHORIZATION) {
+            value.set_sensitive(true);
+        }
+        Ok(request)
+    }
+
+    async fn attempt(&self, url: &Url, attempts: u32) -> Attempt {
+        let permit = self.limiter.acquire().await;
+        let started = Instant::now();
+        let shown_url = self.options.credentials.redact(url.as_str());
+        let network = |error: reqwest::Error| {
+            let transient = is_transient_network(&error);
+            let error = ApiError::Network {
+                url: url.to_string(),
+                detail: error_chain(&error.without_url()),
+                attempts,
+            };
+            info!(
+                "GET {shown_url} failed after {} ms: {}",
+                started.elapsed().as_millis(),
+                self.redacted_detail(&error)
+            );
+            if transient {
+                Attempt::Retry {
+                    error,
                     wait: None,
-                };
+                    charge: Charge::RequestAndBudget,
+                }
+            } else {
+                Attempt::Fail(error)
             }
         };
+        let request = match self.request(url) {
+            Ok(request) => request,
+            Err(error) => return Attempt::Fail(ApiError::Setup(error_chain(&error.without_url()))),
+        };
+        let mut response = match self.http.execute(request).await {
+            Ok(response) => response,
+            Err(error) => return network(error),
+        };
         let status = response.status();
-        let retry_after = retry_after(&response);
-        let mut response = response;
+        let retry_after = retry_after(response.headers());
         let mut body = Vec::new();
         loop {
             match response.chunk().await {
@@ -418,28 +495,37 @@ impl Client {
                 }
                 Ok(Some(chunk)) => body.extend_from_slice(&chunk),
                 Ok(None) => break,
-                Err(error) => {
-                    return Attempt::Retry {
-                        error: network(error),
-                        wait: None,
-                    };
-                }
+                Err(error) => return network(error),
             }
         }
-        if self.options.verbose > 0 {
-            eprintln!(
-                "twgate: GET {} -> {} ({} ms, {} bytes)",
-                credentials.redact(url.as_str()),
-                status.as_u16(),
-                started.elapsed().as_millis(),
-                body.len()
-            );
-        }
+        info!(
+            "GET {shown_url} -> {} in {} ms ({} bytes)",
+            status.as_u16(),
+            started.elapsed().as_millis(),
+            body.len()
+        );
+        let charge = if status == StatusCode::TOO_MANY_REQUESTS {
+            match permit.throttled(retry_after) {
+                Throttle::Lowered(limit) => {
+                    info!("Twilio answered 429: at most {limit} requests in flight from now on");
+                    Charge::Request
+                }
+                Throttle::AtFloor => Charge::RequestAndBudget,
+                Throttle::AlreadyLowered => Charge::Nothing,
+            }
+        } else {
+            if let Some(limit) = permit.answered() {
+                debug!("at most {limit} requests in flight from now on");
+            }
+            Charge::RequestAndBudget
+        };
+        drop(permit);
         if status.is_success() {
             return Attempt::Done(body);
         }
         let ErrorBody { code, message } = ErrorBody::parse(&body);
         let url = url.to_string();
+        let credentials = &self.options.credentials;
         match status {
             StatusCode::UNAUTHORIZED => Attempt::Fail(ApiError::Unauthorized {
                 url,
@@ -448,7 +534,7 @@ impl Client {
                 variables: credentials.variables(),
             }),
             StatusCode::FORBIDDEN => Attempt::Fail(ApiError::Forbidden { url, code, message }),
-            _ if is_transient(status) => Attempt::Retry {
+            _ if is_transient_status(status) => Attempt::Retry {
                 error: ApiError::Status {
                     url,
                     status: status.as_u16(),
@@ -457,6 +543,7 @@ impl Client {
                     attempts,
                 },
                 wait: retry_after,
+                charge,
             },
             _ => Attempt::Fail(ApiError::Status {
                 url,
@@ -467,40 +554,34 @@ impl Client {
             }),
         }
     }
+
+    /// The message of `error` with any credential in it replaced by `***`.
+    fn redacted_detail(&self, error: &ApiError) -> String {
+        self.options.credentials.redact(&error.to_string())
+    }
 }
 
-/// Statuses worth another try: too many requests, a request timeout, or a server error.
-fn is_transient(status: StatusCode) -> bool {
-    status == StatusCode::TOO_MANY_REQUESTS
-        || status == StatusCode::REQUEST_TIMEOUT
-        || status.is_server_error()
-}
-
-/// `Retry-After` in seconds, when the server sent one (capped, so a hostile value cannot stall the audit).
-fn retry_after(response: &reqwest::Response) -> Option<Duration> {
-    let seconds: u64 = response
-        .headers()
-        .get(reqwest::header::RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse()
-        .ok()?;
-    Some(Duration::from_secs(seconds).min(BACKOFF_CAP))
-}
-
-/// Exponential backoff with full jitter: a random wait between zero and `BACKOFF_BASE * 2^(attempt-1)`.
-fn backoff(attempt: u32) -> Duration {
-    let ceiling = BACKOFF_BASE
-        .saturating_mul(1u32 << attempt.saturating_sub(1).min(16))
-        .min(BACKOFF_CAP);
-    let random = RandomState::new().build_hasher().finish();
-    let millis = ceiling.as_millis() as u64;
-    Duration::from_millis(random % (millis + 1))
+/// `text` as a URL when a client of the API at `base` may follow it to a next page with its credentials:
+/// absolute, on the base's origin and under its path, with no credentials of its own. Else why not.
+pub(crate) fn next_page_on_api(base: &Url, text: &str) -> Result<Url, String> {
+    let url = Url::parse(text).map_err(|_| "not an absolute URL".to_string())?;
+    if url.origin() != base.origin() {
+        return Err(format!(
+            "it is not on the API origin {}: credentials are only ever sent there",
+            base.origin().ascii_serialization()
+        ));
+    }
+    if !url.path().starts_with(base.path().trim_end_matches('/')) {
+        return Err("it is outside the API's base path".to_string());
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("it carries credentials of its own".to_string());
+    }
+    Ok(url)
 }
 
 /// An error with its causes, such as "error sending request: connection refused".
-fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {
@@ -530,7 +611,6 @@ mod tests {
             concurrency: 2,
             timeout: Duration::from_secs(5),
             max_retries: 0,
-            verbose: 0,
         })
         .expect("client")
     }
@@ -575,13 +655,16 @@ mod tests {
     }
 
     #[test]
-    fn backoff_grows_but_stays_capped() {
-        for attempt in 1..40 {
-            let ceiling = BACKOFF_BASE
-                .saturating_mul(1 << (attempt - 1).min(16))
-                .min(BACKOFF_CAP);
-            assert!(backoff(attempt) <= ceiling);
-        }
+    fn the_authorization_header_is_marked_sensitive() {
+        let client = client("https://serverless.twilio.com");
+        let request = client
+            .request(&client.url("/v1/Services", true))
+            .expect("a request");
+        let authorization = &request.headers()[AUTHORIZATION];
+        assert!(authorization.is_sensitive());
+        let shown = format!("{request:?} {:?}", request.headers());
+        assert!(!shown.contains("QUMxOnRva2Vu"), "{shown}");
+        assert!(shown.contains("Sensitive"), "{shown}");
     }
 
     #[test]

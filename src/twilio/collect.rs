@@ -1,5 +1,7 @@
 //! Building the inventory of a live account: every service, every environment, and the routes of each
 //! environment's current build, fetched concurrently within the client's bound on requests in flight.
+//! Work starts as soon as the page naming it arrives: a service's environments as soon as its page of
+//! services is read, a build as soon as its page of environments is.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -183,33 +185,38 @@ async fn read_service(
     service: ServiceModel,
     filters: Filters,
 ) -> Result<Service, CollectError> {
-    let environments: Vec<EnvironmentModel> = client
-        .list(
-            client.url(&format!("/v1/Services/{}/Environments", service.sid), true),
-            "environments",
-        )
-        .await?;
-    let environments: Vec<EnvironmentModel> = environments
-        .into_iter()
-        .filter(|environment| filters.wants_environment(environment))
-        .collect();
     let index = Arc::new(VersionIndex::default());
     let service_name = Arc::new(service.unique_name.clone());
+    let mut environments = Vec::new();
     let mut builds = JoinSet::new();
-    for (position, environment) in environments.iter().enumerate() {
-        if let Some(build_sid) = environment.build_sid.clone() {
-            let (client, index, service_sid, name) = (
-                client.clone(),
-                index.clone(),
-                service.sid.clone(),
-                service_name.clone(),
-            );
-            builds.spawn(async move {
-                let routes = read_build(&client, &service_sid, &name, &build_sid, &index).await;
-                (position, routes)
-            });
-        }
-    }
+    client
+        .for_each_page(
+            client.url(&format!("/v1/Services/{}/Environments", service.sid), true),
+            "environments",
+            |page: Vec<EnvironmentModel>| {
+                for environment in page
+                    .into_iter()
+                    .filter(|environment| filters.wants_environment(environment))
+                {
+                    if let Some(build_sid) = environment.build_sid.clone() {
+                        let (client, index, service_sid, name, position) = (
+                            client.clone(),
+                            index.clone(),
+                            service.sid.clone(),
+                            service_name.clone(),
+                            environments.len(),
+                        );
+                        builds.spawn(async move {
+                            let routes =
+                                read_build(&client, &service_sid, &name, &build_sid, &index).await;
+                            (position, routes)
+                        });
+                    }
+                    environments.push(environment);
+                }
+            },
+        )
+        .await?;
     let mut routes_by_position = HashMap::new();
     while let Some(joined) = builds.join_next().await {
         match joined {

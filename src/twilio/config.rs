@@ -4,7 +4,7 @@ use std::fmt;
 
 use reqwest::Url;
 
-/// A secret (auth token or API key secret) that never prints itself.
+/// A secret (a Twilio auth token or API key secret, a GitHub token) that never prints itself.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
 
@@ -249,7 +249,8 @@ fn parse_base(text: &str) -> Result<Url, ConfigError> {
     Ok(base)
 }
 
-fn is_loopback(host: &str) -> bool {
+/// Whether `host` (a URL host, IPv6 in brackets or not) is this machine.
+pub(crate) fn is_loopback(host: &str) -> bool {
     let bare = host.trim_start_matches('[').trim_end_matches(']');
     host == "localhost"
         || bare

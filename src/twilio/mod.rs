@@ -4,7 +4,9 @@
 pub mod client;
 pub mod collect;
 pub mod config;
+mod limiter;
 pub mod models;
+mod retry;
 
 pub use client::{ApiError, Client, ClientOptions};
 pub use collect::{Collected, Filters, collect};

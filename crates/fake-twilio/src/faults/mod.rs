@@ -1,6 +1,23 @@
 //! Fault injection: what a world's `faults:` section (or the binary's flags) asks the fake to do wrong —
 //! latency, a concurrency cap answering 429, chosen error statuses, dropped connections, slow or broken
 //! bodies, and paging links that lead away from the API or back to the same page.
+//!
+//! ```yaml
+//! faults:
+//!   latency_ms: 20              # before every answer
+//!   latency_jitter_ms: 10       # plus 0..=10 ms, drawn from `seed`
+//!   max_in_flight: 100          # the 101st request at once gets 429 / 20429
+//!   seed: 7
+//!   inject:                     # for each request, the first whose `when` fires applies
+//!     - when: {path: "/v1/Services/*/Builds/*", nth: 2, times: 3}
+//!       then: {status: {code: 503, retry_after: 1}}
+//!     - when: {rate: 0.1}
+//!       then: reset             # or truncate, next_page_self, {stall: {ms: 5000}},
+//!                               # {slow_body: {chunk_bytes: 16, delay_ms: 50}},
+//!                               # {next_page_url: "http://elsewhere/v1/Services"}, {redirect: URL}
+//! ```
+//!
+//! The binary takes the same settings as flags (`--latency-ms`, `--max-in-flight`, `--inject YAML`…).
 
 mod connection;
 mod layer;
