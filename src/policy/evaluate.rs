@@ -2,8 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::index::PathMatches;
 use super::{AllowRule, Date, Policy};
-use crate::inventory::{Kind, Visibility};
+use crate::inventory::{Environment, Kind, Route, Service, Visibility};
 
 /// What the policy needs to know about a route.
 #[derive(Debug, Clone, Copy)]
@@ -22,6 +23,21 @@ pub struct RouteFacts<'a> {
     pub path: &'a str,
     /// The deployed visibility.
     pub visibility: &'a Visibility,
+}
+
+impl<'a> RouteFacts<'a> {
+    /// The facts of `route`, served by `environment` of `service`.
+    pub fn new(service: &'a Service, environment: &'a Environment, route: &'a Route) -> Self {
+        RouteFacts {
+            service_sid: &service.sid,
+            service_name: &service.unique_name,
+            environment_name: &environment.unique_name,
+            environment_suffix: &environment.domain_suffix,
+            kind: route.kind,
+            path: &route.path,
+            visibility: &route.visibility,
+        }
+    }
 }
 
 /// The outcome for one route.
@@ -150,23 +166,26 @@ impl Policy {
             }
             Visibility::Public | Visibility::Protected => {}
         }
-        if let Some((deny, glob)) = self.deny.iter().find_map(|rule| {
-            rule.paths
-                .iter()
-                .find(|glob| glob.is_match(route.path))
-                .map(|glob| (rule, glob.as_str()))
-        }) {
-            let why = deny.reason.as_deref().unwrap_or("denied by policy");
-            return Decision::new(
-                Check::Denied,
-                Some((deny.id(), deny.at.line)),
-                format!(
-                    "{} and matches deny glob \"{glob}\": {why}",
-                    route.visibility
-                ),
-            );
-        }
-        let mut matching = self.allow.iter().filter(|rule| rule.covers(route));
+        let candidates = match self.index.matches(route.path) {
+            PathMatches::Deny { rule, glob } => {
+                let deny = &self.deny[rule];
+                let why = deny.reason.as_deref().unwrap_or("denied by policy");
+                return Decision::new(
+                    Check::Denied,
+                    Some((deny.id(), deny.at.line)),
+                    format!(
+                        "{} and matches deny glob \"{}\": {why}",
+                        route.visibility,
+                        deny.paths[glob].as_str()
+                    ),
+                );
+            }
+            PathMatches::Allow(rules) => rules,
+        };
+        let mut matching = candidates
+            .iter()
+            .map(|&rule| &self.allow[rule])
+            .filter(|rule| rule.admits(route));
         let first_match = matching.next();
         if let Some(rule) = first_match
             .into_iter()
@@ -200,8 +219,9 @@ impl Policy {
 }
 
 impl AllowRule {
-    /// Whether the rule's paths and filters match `route`, regardless of expiry.
-    fn covers(&self, route: &RouteFacts<'_>) -> bool {
+    /// Whether the rule's service, environment and kind filters admit `route` (its paths are matched by
+    /// the policy's rule index).
+    fn admits(&self, route: &RouteFacts<'_>) -> bool {
         let service_ok = self.services.is_empty()
             || self
                 .services
@@ -213,10 +233,7 @@ impl AllowRule {
                     || (!route.environment_suffix.is_empty() && name == route.environment_suffix)
             });
         let kind_ok = self.kinds.is_empty() || self.kinds.contains(&route.kind);
-        service_ok
-            && environment_ok
-            && kind_ok
-            && self.paths.iter().any(|glob| glob.is_match(route.path))
+        service_ok && environment_ok && kind_ok
     }
 }
 
@@ -243,6 +260,45 @@ mod tests {
             path,
             visibility,
         }
+    }
+
+    #[test]
+    fn facts_are_taken_from_the_service_environment_and_route() {
+        let route = Route {
+            kind: Kind::Function,
+            path: "/hook".into(),
+            visibility: Visibility::Protected,
+            version_sid: "ZN1".into(),
+            resource_sid: None,
+        };
+        let environment = Environment {
+            sid: "ZE1".into(),
+            unique_name: "dev-environment".into(),
+            domain_suffix: "dev".into(),
+            domain_name: "portal-1234-dev.twil.io".into(),
+            build_sid: Some("ZB1".into()),
+            routes: Vec::new(),
+        };
+        let service = Service {
+            sid: "ZS1".into(),
+            unique_name: "portal".into(),
+            friendly_name: "Portal".into(),
+            environments: Vec::new(),
+        };
+        let facts = RouteFacts::new(&service, &environment, &route);
+        assert_eq!(
+            (
+                facts.service_sid,
+                facts.service_name,
+                facts.environment_name,
+                facts.environment_suffix
+            ),
+            ("ZS1", "portal", "dev-environment", "dev")
+        );
+        assert_eq!(
+            (facts.kind, facts.path, facts.visibility),
+            (Kind::Function, "/hook", &Visibility::Protected)
+        );
     }
 
     const RULES: &str = "allow:\n  - paths: ['*.html', '*.csv']\n    reason: site\ndeny:\n  - paths: ['*.csv']\n    reason: data\n";

@@ -1,12 +1,12 @@
 //! Path globs: whole-path matching where `*` stays inside one segment and `**` crosses segments.
 
-use globset::{GlobBuilder, GlobMatcher};
+use globset::{Glob, GlobBuilder};
 
-/// A compiled path glob.
+/// A parsed path glob; a policy's globs are compiled together, into its rule index.
 #[derive(Debug, Clone)]
 pub struct PathGlob {
     text: String,
-    matcher: GlobMatcher,
+    glob: Glob,
 }
 
 /// Whether letter case matters when matching.
@@ -19,7 +19,7 @@ pub enum Case {
 }
 
 impl PathGlob {
-    /// Compiles `text`. A glob starting with `/` is anchored at the root of the domain; any other glob
+    /// Parses `text`. A glob starting with `/` is anchored at the root of the domain; any other glob
     /// may match at any depth, as if it started with `/**/`.
     pub fn new(text: &str, case: Case) -> Result<PathGlob, String> {
         if text.trim().is_empty() {
@@ -38,13 +38,19 @@ impl PathGlob {
             .map_err(|error| format!("invalid glob \"{text}\": {}", error.kind()))?;
         Ok(PathGlob {
             text: text.to_string(),
-            matcher: glob.compile_matcher(),
+            glob,
         })
     }
 
-    /// Whether the route path (starting with `/`) matches.
+    /// The glob as matched, anchored and with its letter case setting.
+    pub fn glob(&self) -> &Glob {
+        &self.glob
+    }
+
+    /// Whether the route path (starting with `/`) matches. Compiles a matcher for this one question:
+    /// for tests and one-off checks; evaluation matches every glob of a policy at once, in its rule index.
     pub fn is_match(&self, path: &str) -> bool {
-        self.matcher.is_match(path)
+        self.glob.compile_matcher().is_match(path)
     }
 
     /// The glob as written in the policy.

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use super::date::Date;
 use super::glob::{Case, PathGlob};
+use super::index::RuleIndex;
 use super::yaml::{self, Key, Node, Position, Value};
 use super::{AllowRule, DenyRule, Policy, PolicySource};
 use crate::inventory::Kind;
@@ -110,13 +111,14 @@ impl Policy {
                 None
             }
         };
-        match policy {
-            Some(policy) if checker.problems.is_empty() => Ok(policy),
-            _ => Err(PolicyError::Invalid {
-                origin,
-                problems: checker.problems,
-            }),
-        }
+        let indexed = match policy {
+            Some(policy) if checker.problems.is_empty() => checker.indexed(policy),
+            _ => None,
+        };
+        indexed.ok_or(PolicyError::Invalid {
+            origin,
+            problems: checker.problems,
+        })
     }
 }
 
@@ -163,12 +165,32 @@ impl Checker {
         Some(entries)
     }
 
+    /// `policy` with its globs compiled into its rule index; `None` (and a problem) when they cannot be.
+    fn indexed(&mut self, mut policy: Policy) -> Option<Policy> {
+        match RuleIndex::new(&policy.allow, &policy.deny) {
+            Ok(index) => {
+                policy.index = index;
+                Some(policy)
+            }
+            Err(error) => {
+                self.problems.push(Problem {
+                    at: None,
+                    message: format!(
+                        "the policy's globs cannot be compiled together ({error}): use fewer or simpler globs"
+                    ),
+                });
+                None
+            }
+        }
+    }
+
     fn policy(&mut self, document: &Node, source: PolicySource) -> Option<Policy> {
         let mut policy = Policy {
             source,
             protected_requires_allow: false,
             allow: Vec::new(),
             deny: Vec::new(),
+            index: RuleIndex::default(),
         };
         if document.value == Value::Null {
             return Some(policy);

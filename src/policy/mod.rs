@@ -3,9 +3,13 @@
 pub mod date;
 pub mod evaluate;
 pub mod glob;
+pub mod index;
 pub mod init;
 pub mod load;
 pub mod yaml;
+
+#[cfg(test)]
+mod proptests;
 
 use std::path::PathBuf;
 
@@ -15,6 +19,7 @@ pub use load::{PolicyError, Problem};
 
 use crate::inventory::Kind;
 use glob::PathGlob;
+use index::RuleIndex;
 use yaml::Position;
 
 /// The policy used when neither `--policy` nor `twgate.yaml` is there: public static web assets only.
@@ -31,6 +36,8 @@ pub struct Policy {
     pub allow: Vec<AllowRule>,
     /// Globs that no allow rule can override.
     pub deny: Vec<DenyRule>,
+    /// The globs of `allow` and `deny`, compiled together when the policy is loaded.
+    index: RuleIndex,
 }
 
 /// Where a policy came from.

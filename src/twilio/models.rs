@@ -142,6 +142,9 @@ impl ErrorBody {
 }
 
 #[cfg(test)]
+mod proptests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

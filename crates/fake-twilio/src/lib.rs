@@ -10,6 +10,7 @@ mod auth;
 pub mod demo;
 mod error;
 pub mod faults;
+pub mod generate;
 mod paging;
 mod render;
 mod server;
