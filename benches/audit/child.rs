@@ -86,13 +86,22 @@ fn peak_resident_bytes(pid: libc::pid_t) -> Option<u64> {
 
 /// CPU time the calling thread has used so far.
 pub fn thread_cpu_time() -> Duration {
+    cpu_clock(libc::CLOCK_THREAD_CPUTIME_ID)
+}
+
+/// CPU time all threads of this process have used so far.
+pub fn process_cpu_time() -> Duration {
+    cpu_clock(libc::CLOCK_PROCESS_CPUTIME_ID)
+}
+
+fn cpu_clock(clock: libc::clockid_t) -> Duration {
     let mut now = libc::timespec {
         tv_sec: 0,
         tv_nsec: 0,
     };
-    // SAFETY: `now` is a live, writable timespec; CLOCK_THREAD_CPUTIME_ID is always available on Linux.
-    let status = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut now) };
-    assert_eq!(status, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed");
+    // SAFETY: `now` is a live, writable timespec; both CPU-time clocks always exist on Linux.
+    let status = unsafe { libc::clock_gettime(clock, &mut now) };
+    assert_eq!(status, 0, "clock_gettime of a CPU-time clock failed");
     Duration::from_secs(u64::try_from(now.tv_sec).unwrap_or(0))
         + Duration::from_nanos(u64::try_from(now.tv_nsec).unwrap_or(0))
 }

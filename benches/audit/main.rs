@@ -18,7 +18,7 @@ use fake_twilio::generate::{self, Shape};
 use twgate::policy::{Date, Policy, PolicySource};
 use twgate::report::Report;
 
-use child::{Measured, measure, thread_cpu_time};
+use child::{Measured, measure, process_cpu_time, thread_cpu_time};
 use common::Fake;
 
 /// Latency the fake adds to every answer.
@@ -219,6 +219,8 @@ struct Audit {
     measured: Measured,
     /// When the last API answer reached twgate (from its `-v` log); the rest is judging and reporting.
     last_answer: Option<Duration>,
+    /// CPU time the fake server used meanwhile, on the same machine as twgate.
+    server_cpu: Duration,
     requests: usize,
     rejected: usize,
     routes: Option<u64>,
@@ -230,6 +232,9 @@ fn run_twgate(fake: &Fake) -> Audit {
     let report_path = directory.path().join("report.json");
     let (requests_before, rejected_before) =
         (fake.server.request_count(), fake.server.rejected_count());
+    // This process runs the fake server; its main thread only waits for twgate, so the process's CPU
+    // time less the main thread's is the server's (and the small log reader's).
+    let (process_before, thread_before) = (process_cpu_time(), thread_cpu_time());
     let measured = measure(
         Command::new(env!("CARGO_BIN_EXE_twgate"))
             .args([
@@ -250,6 +255,8 @@ fn run_twgate(fake: &Fake) -> Audit {
             .stdout(Stdio::null()),
     )
     .expect("run twgate");
+    let server_cpu =
+        (process_cpu_time() - process_before).saturating_sub(thread_cpu_time() - thread_before);
     let report: serde_json::Value = std::fs::read(&report_path)
         .ok()
         .and_then(|bytes| serde_json::from_slice(&bytes).ok())
@@ -263,6 +270,7 @@ fn run_twgate(fake: &Fake) -> Audit {
     Audit {
         measured,
         last_answer,
+        server_cpu,
         requests: fake.server.request_count() - requests_before,
         rejected: fake.server.rejected_count() - rejected_before,
         routes: report["summary"]["routes"].as_u64(),
@@ -395,6 +403,13 @@ fn audit_full_account(runs: usize, verdicts: &mut Vec<bool>) {
         "  {:<20} {} (user + system)",
         "twgate CPU time",
         seconds(cpu)
+    );
+    let server_cpu = median(audits.iter().map(|audit| audit.server_cpu).collect());
+    println!(
+        "  {:<20} {} (the fake Twilio, on the same {} cores as twgate)",
+        "server CPU time",
+        seconds(server_cpu),
+        std::thread::available_parallelism().map_or(0, usize::from)
     );
     drop(fake);
     let at_once = serve(FULL, Duration::ZERO);
