@@ -10,7 +10,7 @@ use crate::baseline::{Baseline, render_baseline_file};
 use crate::cli::{AuditArgs, DemoArgs, Format, ReportArgs, ScopeArgs, SnapshotArgs};
 use crate::github::actions::{append_outputs, append_step_summary};
 use crate::github::{CommentError, PullRequest, sync_comment};
-use crate::output::write_atomically;
+use crate::output::{write_atomically, write_atomically_with};
 use crate::policy::init::starting_policy;
 use crate::policy::{Date, Policy, PolicyError, PolicySource};
 use crate::report::{self, Report};
@@ -445,14 +445,12 @@ async fn publish(
     args: &ReportArgs,
     env: &impl Fn(&str) -> Option<String>,
 ) -> Result<(), AppError> {
-    let rendered: Vec<(&Path, String)> = args
-        .files()
-        .map(|(format, path)| (path, render(report, format)))
-        .collect();
-    for (path, text) in &rendered {
-        write_atomically(path, text.as_bytes()).map_err(|source| AppError::Output {
-            path: path.to_path_buf(),
-            source,
+    for (format, path) in args.files() {
+        write_atomically_with(path, |out| render_into(report, format, out)).map_err(|source| {
+            AppError::Output {
+                path: path.to_path_buf(),
+                source,
+            }
         })?;
         eprintln!(
             "twgate: wrote {} ({} routes, {} violations{})",
@@ -463,9 +461,8 @@ async fn publish(
         );
     }
     if args.output.is_none() {
-        let mut stdout = std::io::stdout().lock();
-        stdout
-            .write_all(render(report, args.format).as_bytes())
+        let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+        render_into(report, args.format, &mut stdout)
             .and_then(|()| stdout.flush())
             .map_err(|source| AppError::Output {
                 path: PathBuf::from("standard output"),
@@ -527,6 +524,14 @@ async fn comment_on_pull_request(
     .await?;
     eprintln!("twgate: {outcome}");
     Ok(())
+}
+
+/// Writes `report` in `format` to `out`; JSON, the largest, is streamed.
+fn render_into(report: &Report, format: Format, out: &mut dyn Write) -> std::io::Result<()> {
+    match format {
+        Format::Json => report::json::write(report, out),
+        other => out.write_all(render(report, other).as_bytes()),
+    }
 }
 
 /// `report` in `format`.

@@ -1,7 +1,7 @@
 //! Writing a report file atomically: readers see the old file or the whole new one, never a part.
 
 use std::fs::{self, OpenOptions};
-use std::io::{self, Write};
+use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 /// Writes `contents` to `path` through a temporary file in the same directory and a rename.
@@ -9,13 +9,23 @@ use std::path::{Path, PathBuf};
 /// (the file it names is replaced, the link kept), and a path that is not a regular file (`/dev/stdout`, a
 /// FIFO, a device) is written straight through, never replaced.
 pub fn write_atomically(path: &Path, contents: &[u8]) -> io::Result<()> {
+    write_atomically_with(path, |out| out.write_all(contents))
+}
+
+/// [`write_atomically`] with the contents streamed by `write` (buffered), so a large report is never held
+/// whole in memory.
+pub fn write_atomically_with(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<()> {
     let resolved = fs::canonicalize(path).ok();
     if let Some(target) = &resolved
         && !fs::metadata(target)?.is_file()
         && !target.is_dir()
     {
-        let mut file = OpenOptions::new().write(true).truncate(true).open(target)?;
-        return file.write_all(contents).and_then(|()| file.flush());
+        let mut file = BufWriter::new(OpenOptions::new().write(true).truncate(true).open(target)?);
+        write(&mut file)?;
+        return file.flush();
     }
     let path = resolved.as_deref().unwrap_or(path);
     let directory = match path.parent() {
@@ -31,12 +41,16 @@ pub fn write_atomically(path: &Path, contents: &[u8]) -> io::Result<()> {
         std::process::id()
     ));
     let result = (|| {
-        let mut file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&temporary)?;
-        file.write_all(contents)?;
-        file.sync_all()?;
+        let mut file = BufWriter::new(
+            OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&temporary)?,
+        );
+        write(&mut file)?;
+        file.into_inner()
+            .map_err(|error| error.into_error())?
+            .sync_all()?;
         fs::rename(&temporary, path)
     })();
     if result.is_err() {

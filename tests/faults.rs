@@ -314,7 +314,7 @@ fn a_concurrency_cap_answering_429_is_met_by_backing_off() {
 fn a_burst_far_over_the_cap_converges_without_spending_the_retry_budget() {
     // 40 environment lists start at once against a cap of 3: most get 429 in the first burst. Only the
     // 429s that lower the bound count as retries; the others were sent under the old bound, so the
-    // 20-retry budget (--max-retries 2) is not spent on one overload.
+    // 30-retry budget (--max-retries 3; fewer than the 40 first tries) is not spent on one overload.
     let shapes: Vec<(u32, u32)> = (1..=40).map(|s| (s, 1)).collect();
     let outcome = audit_paged_under(
         &data_services(&shapes),
@@ -326,6 +326,7 @@ fn a_burst_far_over_the_cap_converges_without_spending_the_retry_budget() {
         },
         &Limits {
             concurrency: "100",
+            max_retries: "3",
             ..FAST
         },
     );

@@ -11,7 +11,7 @@ pub fn render(report: &Report) -> String {
     for finding in &report.results {
         match suites.last_mut() {
             Some((service, environment, cases))
-                if *service == finding.service_name && *environment == finding.environment =>
+                if *service == &*finding.service_name && *environment == &*finding.environment =>
             {
                 cases.push(finding);
             }

@@ -10,6 +10,8 @@ pub mod sarif;
 pub mod table;
 pub mod text;
 
+use std::sync::Arc;
+
 use serde::Serialize;
 
 use crate::baseline::Baseline;
@@ -137,17 +139,17 @@ pub struct Summary {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
     /// The account (`AC…`).
-    pub account_sid: String,
+    pub account_sid: Arc<str>,
     /// The service (`ZS…`).
-    pub service_sid: String,
+    pub service_sid: Arc<str>,
     /// The service's unique name.
-    pub service_name: String,
+    pub service_name: Arc<str>,
     /// The environment's unique name.
-    pub environment: String,
+    pub environment: Arc<str>,
     /// The environment (`ZE…`).
-    pub environment_sid: String,
+    pub environment_sid: Arc<str>,
     /// The environment's domain.
-    pub domain_name: String,
+    pub domain_name: Arc<str>,
     /// Function or asset.
     pub kind: Kind,
     /// The URL path.
@@ -188,36 +190,49 @@ impl Report {
         today: Date,
         error: Option<String>,
     ) -> Report {
-        let mut results = Vec::new();
+        let route_count = inventory
+            .accounts
+            .iter()
+            .flat_map(|account| &account.services)
+            .flat_map(|service| &service.environments)
+            .map(|environment| environment.routes.len())
+            .sum();
+        let mut results = Vec::with_capacity(route_count);
         let mut summary = Summary::default();
         let mut audited = std::collections::HashSet::new();
-        for account in &inventory.accounts {
-            for service in &account.services {
+        let mut accounts: Vec<_> = inventory.accounts.iter().collect();
+        accounts.sort_by(|a, b| a.sid.cmp(&b.sid));
+        for account in accounts {
+            let account_sid: Arc<str> = Arc::from(account.sid.as_str());
+            let mut services: Vec<_> = account.services.iter().collect();
+            services.sort_by(|a, b| a.unique_name.cmp(&b.unique_name));
+            for service in services {
                 summary.services += 1;
-                for environment in &service.environments {
+                let service_sid: Arc<str> = Arc::from(service.sid.as_str());
+                let service_name: Arc<str> = Arc::from(service.unique_name.as_str());
+                let mut environments: Vec<_> = service.environments.iter().collect();
+                environments.sort_by(|a, b| a.unique_name.cmp(&b.unique_name));
+                for environment in environments {
                     summary.environments += 1;
-                    audited.insert(format!(
+                    let prefix = format!(
                         "v1|{}|{}|{}|",
                         account.sid, service.unique_name, environment.unique_name
-                    ));
-                    for route in &environment.routes {
-                        let facts = RouteFacts {
-                            service_sid: &service.sid,
-                            service_name: &service.unique_name,
-                            environment_name: &environment.unique_name,
-                            environment_suffix: &environment.domain_suffix,
-                            kind: route.kind,
-                            path: &route.path,
-                            visibility: &route.visibility,
-                        };
-                        let decision = policy.evaluate(&facts, today);
+                    );
+                    let environment_name: Arc<str> = Arc::from(environment.unique_name.as_str());
+                    let environment_sid: Arc<str> = Arc::from(environment.sid.as_str());
+                    let domain_name: Arc<str> = Arc::from(environment.domain_name.as_str());
+                    let mut routes: Vec<_> = environment.routes.iter().collect();
+                    routes.sort_by(|a, b| (a.kind, &a.path).cmp(&(b.kind, &b.path)));
+                    for route in routes {
+                        let decision =
+                            policy.evaluate(&RouteFacts::new(service, environment, route), today);
                         results.push(Finding {
-                            account_sid: account.sid.clone(),
-                            service_sid: service.sid.clone(),
-                            service_name: service.unique_name.clone(),
-                            environment: environment.unique_name.clone(),
-                            environment_sid: environment.sid.clone(),
-                            domain_name: environment.domain_name.clone(),
+                            account_sid: account_sid.clone(),
+                            service_sid: service_sid.clone(),
+                            service_name: service_name.clone(),
+                            environment: environment_name.clone(),
+                            environment_sid: environment_sid.clone(),
+                            domain_name: domain_name.clone(),
                             kind: route.kind,
                             path: route.path.clone(),
                             url: live_url(&environment.domain_name, &route.path, &route.visibility),
@@ -230,14 +245,7 @@ impl Report {
                             reason: decision.reason,
                             baseline: None,
                             baseline_reason: None,
-                            fingerprint: format!(
-                                "v1|{}|{}|{}|{}|{}",
-                                account.sid,
-                                service.unique_name,
-                                environment.unique_name,
-                                route.kind,
-                                route.path
-                            ),
+                            fingerprint: format!("{prefix}{}|{}", route.kind, route.path),
                         });
                         match route.visibility {
                             Visibility::Public => summary.public += 1,
@@ -246,25 +254,10 @@ impl Report {
                             Visibility::Unknown(_) => summary.unknown += 1,
                         }
                     }
+                    audited.insert(prefix);
                 }
             }
         }
-        results.sort_by(|a, b| {
-            (
-                &a.account_sid,
-                &a.service_name,
-                &a.environment,
-                a.kind,
-                &a.path,
-            )
-                .cmp(&(
-                    &b.account_sid,
-                    &b.service_name,
-                    &b.environment,
-                    b.kind,
-                    &b.path,
-                ))
-        });
         summary.routes = results.len();
         summary.violations = results
             .iter()
