@@ -1,5 +1,7 @@
 //! Deciding one route's verdict under a policy: deny globs first, then allow rules, honouring expiry.
 
+use std::sync::{Arc, LazyLock};
+
 use serde::{Deserialize, Serialize};
 
 use super::index::PathMatches;
@@ -117,15 +119,25 @@ pub struct Decision {
     /// The check that decided.
     pub check: Check,
     /// The deciding rule's id (`allow[0]`, `deny[1]`), if a rule decided.
-    pub rule: Option<String>,
+    pub rule: Option<Arc<str>>,
     /// The line of the policy file the deciding rule starts on.
     pub rule_line: Option<u64>,
     /// Why, in words.
-    pub reason: String,
+    pub reason: Arc<str>,
 }
 
+/// The reasons every policy gives, made once and shared by every route they decide.
+static PRIVATE: LazyLock<Arc<str>> =
+    LazyLock::new(|| Arc::from("private: not reachable from the internet"));
+static PROTECTED: LazyLock<Arc<str>> =
+    LazyLock::new(|| Arc::from("protected: requests need a valid X-Twilio-Signature"));
+static PUBLIC_NOT_ALLOWED: LazyLock<Arc<str>> =
+    LazyLock::new(|| Arc::from("public and no allow rule covers it"));
+static PROTECTED_NOT_ALLOWED: LazyLock<Arc<str>> =
+    LazyLock::new(|| Arc::from("protected and no allow rule covers it"));
+
 impl Decision {
-    fn new(check: Check, rule: Option<(String, u64)>, reason: String) -> Decision {
+    fn new(check: Check, rule: Option<(Arc<str>, u64)>, reason: Arc<str>) -> Decision {
         let (rule, rule_line) = rule.unzip();
         Decision {
             verdict: check.verdict(),
@@ -142,18 +154,10 @@ impl Policy {
     pub fn evaluate(&self, route: &RouteFacts<'_>, today: Date) -> Decision {
         match route.visibility {
             Visibility::Private => {
-                return Decision::new(
-                    Check::Private,
-                    None,
-                    "private: not reachable from the internet".to_string(),
-                );
+                return Decision::new(Check::Private, None, PRIVATE.clone());
             }
             Visibility::Protected if !self.protected_requires_allow => {
-                return Decision::new(
-                    Check::Protected,
-                    None,
-                    "protected: requests need a valid X-Twilio-Signature".to_string(),
-                );
+                return Decision::new(Check::Protected, None, PROTECTED.clone());
             }
             Visibility::Unknown(raw) => {
                 return Decision::new(
@@ -161,7 +165,8 @@ impl Policy {
                     None,
                     format!(
                         "unknown visibility \"{raw}\": treated as exposed until twgate understands it"
-                    ),
+                    )
+                    .into(),
                 );
             }
             Visibility::Public | Visibility::Protected => {}
@@ -172,12 +177,13 @@ impl Policy {
                 let why = deny.reason.as_deref().unwrap_or("denied by policy");
                 return Decision::new(
                     Check::Denied,
-                    Some((deny.id(), deny.at.line)),
+                    Some((deny.label.clone(), deny.at.line)),
                     format!(
                         "{} and matches deny glob \"{}\": {why}",
                         route.visibility,
                         deny.paths[glob].as_str()
-                    ),
+                    )
+                    .into(),
                 );
             }
             PathMatches::Allow(rules) => rules,
@@ -194,25 +200,29 @@ impl Policy {
         {
             return Decision::new(
                 Check::Allowed,
-                Some((rule.id(), rule.at.line)),
+                Some((rule.label.clone(), rule.at.line)),
                 rule.reason.clone(),
             );
         }
         match first_match {
             Some(expired) => Decision::new(
                 Check::AllowExpired,
-                Some((expired.id(), expired.at.line)),
+                Some((expired.label.clone(), expired.at.line)),
                 format!(
                     "{} and the allow rule that covered it expired on {}: {}",
                     route.visibility,
                     expired.expires.map(|d| d.to_string()).unwrap_or_default(),
                     expired.reason
-                ),
+                )
+                .into(),
             ),
             None => Decision::new(
                 Check::NotAllowed,
                 None,
-                format!("{} and no allow rule covers it", route.visibility),
+                match route.visibility {
+                    Visibility::Protected => PROTECTED_NOT_ALLOWED.clone(),
+                    _ => PUBLIC_NOT_ALLOWED.clone(),
+                },
             ),
         }
     }
@@ -308,7 +318,7 @@ mod tests {
         let decision = policy(RULES).evaluate(&facts("/x.pdf", &Visibility::Public), today());
         assert_eq!(decision.verdict, Verdict::Violation);
         assert_eq!(decision.rule, None);
-        assert_eq!(decision.reason, "public and no allow rule covers it");
+        assert_eq!(&*decision.reason, "public and no allow rule covers it");
     }
 
     #[test]
@@ -337,7 +347,7 @@ mod tests {
         let decision = policy(text).evaluate(&facts("/b.pdf", &Visibility::Public), today());
         assert_eq!(decision.verdict, Verdict::Violation);
         assert_eq!(
-            decision.reason,
+            &*decision.reason,
             "public and the allow rule that covered it expired on 2026-06-14: brochure"
         );
         let on_last_day = Date::parse("2026-06-14").expect("valid");

@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::path::Path;
+use std::sync::Arc;
 
 use super::date::Date;
 use super::glob::{Case, PathGlob};
@@ -347,7 +348,8 @@ impl Checker {
             index,
             at: node.at,
             paths: Vec::new(),
-            reason: String::new(),
+            reason: Arc::from(""),
+            label: Arc::from(format!("allow[{index}]")),
             services: Vec::new(),
             environments: Vec::new(),
             kinds: Vec::new(),
@@ -362,7 +364,7 @@ impl Checker {
                 }
                 "reason" => {
                     has_reason = true;
-                    rule.reason = self.reason(value).unwrap_or_default();
+                    rule.reason = self.reason(value).unwrap_or_default().into();
                 }
                 "services" => rule.services = self.names(value, "services"),
                 "environments" => rule.environments = self.names(value, "environments"),
@@ -396,6 +398,7 @@ impl Checker {
                 index,
                 at: node.at,
                 paths,
+                label: Arc::from(format!("deny[{index}]")),
                 reason: None,
             });
         }
@@ -405,6 +408,7 @@ impl Checker {
             index,
             at: node.at,
             paths: Vec::new(),
+            label: Arc::from(format!("deny[{index}]")),
             reason: None,
         };
         let mut has_paths = false;

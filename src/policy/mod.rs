@@ -12,6 +12,7 @@ pub mod yaml;
 mod proptests;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 pub use date::Date;
 pub use evaluate::{Check, Decision, RouteFacts, Verdict};
@@ -59,7 +60,9 @@ pub struct AllowRule {
     /// The path globs the rule allows.
     pub paths: Vec<PathGlob>,
     /// Why these paths may be exposed.
-    pub reason: String,
+    pub reason: Arc<str>,
+    /// The rule's id in reports, `allow[N]`, made once.
+    pub label: Arc<str>,
     /// Service unique names or SIDs the rule is limited to; empty means all.
     pub services: Vec<String>,
     /// Environment unique names or domain suffixes the rule is limited to; empty means all.
@@ -79,6 +82,8 @@ pub struct DenyRule {
     pub at: Position,
     /// The path globs the rule denies; matched case-insensitively.
     pub paths: Vec<PathGlob>,
+    /// The rule's id in reports, `deny[N]`, made once.
+    pub label: Arc<str>,
     /// Why these paths must never be exposed.
     pub reason: Option<String>,
 }

@@ -212,7 +212,7 @@ fn push_table(out: &mut String, findings: &[&Finding], max_rows: usize) {
                 format!("{} (baseline: {})", finding.reason, accepted)
             }
             (Some(rule), _) => format!("{} ({rule})", finding.reason),
-            (None, _) => finding.reason.clone(),
+            (None, _) => finding.reason.to_string(),
         };
         let _ = writeln!(
             out,

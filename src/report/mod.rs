@@ -165,11 +165,11 @@ pub struct Finding {
     /// The check that decided the verdict.
     pub check: Check,
     /// The rule that decided, such as `allow[0]` or `deny[1]`.
-    pub rule: Option<String>,
+    pub rule: Option<Arc<str>>,
     /// The line of the policy file that rule starts on.
     pub rule_line: Option<u64>,
     /// Why, in words.
-    pub reason: String,
+    pub reason: Arc<str>,
     /// New or existing, when a baseline was given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub baseline: Option<BaselineStatus>,
@@ -386,7 +386,7 @@ impl PolicyInfo {
                     rule: rule.id(),
                     line: rule.at.line,
                     expires: rule.expires.map(|d| d.to_string()).unwrap_or_default(),
-                    reason: rule.reason.clone(),
+                    reason: rule.reason.to_string(),
                 })
                 .collect(),
         }

@@ -131,7 +131,7 @@ pub fn render(report: &Report) -> String {
 fn row(finding: &Finding) -> [String; 7] {
     let reason = match &finding.rule {
         Some(rule) => format!("[{rule}] {}", finding.reason),
-        None => finding.reason.clone(),
+        None => finding.reason.to_string(),
     };
     let verdict = if finding.is_baselined_violation() {
         "violation (baselined)".to_string()
