@@ -1,5 +1,6 @@
 //! The inventory: plain data describing what an account serves, the only thing the policy ever looks at.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -108,6 +109,16 @@ impl Visibility {
             Visibility::Protected => "protected",
             Visibility::Private => "private",
             Visibility::Unknown(raw) => raw,
+        }
+    }
+
+    /// [`Visibility::as_str`] without a copy for the known values.
+    pub fn name(&self) -> Cow<'static, str> {
+        match self {
+            Visibility::Public => Cow::Borrowed("public"),
+            Visibility::Protected => Cow::Borrowed("protected"),
+            Visibility::Private => Cow::Borrowed("private"),
+            Visibility::Unknown(raw) => Cow::Owned(raw.clone()),
         }
     }
 

@@ -17,7 +17,7 @@ pub fn starting_policy(report: &Report, today: Date) -> String {
     let mut public: BTreeMap<(&str, &str), Vec<&str>> = BTreeMap::new();
     let mut unknown = Vec::new();
     for finding in &report.results {
-        match finding.visibility.as_str() {
+        match &*finding.visibility {
             "public" => public
                 .entry((&finding.service_name, &finding.environment))
                 .or_default()

@@ -10,6 +10,7 @@ pub mod sarif;
 pub mod table;
 pub mod text;
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -157,7 +158,7 @@ pub struct Finding {
     /// The full URL; `None` for private routes, which no URL reaches.
     pub url: Option<String>,
     /// The deployed visibility, as a lower-case word (or as Twilio sent it, when unknown).
-    pub visibility: String,
+    pub visibility: Cow<'static, str>,
     /// The deployed version (`ZN…`).
     pub version_sid: String,
     /// The verdict.
@@ -236,7 +237,7 @@ impl Report {
                             kind: route.kind,
                             path: route.path.clone(),
                             url: live_url(&environment.domain_name, &route.path, &route.visibility),
-                            visibility: route.visibility.as_str().to_string(),
+                            visibility: route.visibility.name(),
                             version_sid: route.version_sid.clone(),
                             verdict: decision.verdict,
                             check: decision.check,
