@@ -10,7 +10,7 @@ use crate::baseline::{Baseline, render_baseline_file};
 use crate::cli::{AuditArgs, DemoArgs, Format, ReportArgs, ScopeArgs, SnapshotArgs};
 use crate::github::actions::{append_outputs, append_step_summary};
 use crate::github::{CommentError, PullRequest, sync_comment};
-use crate::output::{write_atomically, write_atomically_with};
+use crate::output::{directory_of, write_atomically, write_atomically_with};
 use crate::policy::init::starting_policy;
 use crate::policy::{Date, Policy, PolicyError, PolicySource};
 use crate::report::{self, Report};
@@ -193,10 +193,7 @@ pub fn validate_policy(file: Option<&Path>) -> Result<String, AppError> {
 
 /// Fails before any request when `--output`'s directory does not exist, so a long audit is not wasted.
 fn check_output_directory(path: &Path) -> Result<(), AppError> {
-    let directory = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
+    let directory = directory_of(path);
     if directory.is_dir() && !path.is_dir() {
         return Ok(());
     }
@@ -259,10 +256,7 @@ fn check_distinct_files(policy: &Policy, args: &ReportArgs) -> Result<(), AppErr
 
 /// A path's file as one name: its directory resolved (`.`, `..`, links), then its file name.
 fn file_identity(path: &Path) -> PathBuf {
-    let directory = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
+    let directory = directory_of(path);
     let directory = std::fs::canonicalize(directory).unwrap_or_else(|_| directory.to_path_buf());
     match path.file_name() {
         Some(name) => directory.join(name),

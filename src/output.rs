@@ -2,7 +2,15 @@
 
 use std::fs::{self, OpenOptions};
 use std::io::{self, BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+/// The directory a file path is in: its parent, or `.` for a bare file name.
+pub fn directory_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    }
+}
 
 /// Writes `contents` to `path` through a temporary file in the same directory and a rename.
 /// On any failure the temporary file is removed and `path` is left as it was. A symbolic link is followed
@@ -28,10 +36,7 @@ pub fn write_atomically_with(
         return file.flush();
     }
     let path = resolved.as_deref().unwrap_or(path);
-    let directory = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
+    let directory = directory_of(path);
     let file_name = path.file_name().ok_or_else(|| {
         io::Error::new(io::ErrorKind::InvalidInput, "the output path names no file")
     })?;
