@@ -19,7 +19,7 @@ Options:
   -h, --help         print this help
 
 Fault options (each overrides the world file's `faults:` setting of the same name):
-  --latency-ms MS           fixed latency before every answer
+  --latency-ms MS           fixed latency of every answer, counted from its request's arrival
   --latency-jitter-ms MS    extra latency, uniform in 0..=MS, from the seeded draws
   --max-in-flight N         above N requests in flight, answer 429 with Twilio's 20429 body
   --seed N                  seed of the pseudo-random draws (jitter, `rate` triggers)

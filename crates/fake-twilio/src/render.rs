@@ -1,5 +1,7 @@
 //! JSON representations of world objects, field for field as Twilio's OpenAPI schemas list them.
 
+use std::collections::HashMap;
+
 use serde_json::{Value, json};
 
 use crate::world::{
@@ -74,9 +76,17 @@ pub fn environment(
 pub fn build(base: &str, account_sid: &str, service: &Service, build: &Build) -> Value {
     let url = format!("{}/Builds/{}", service_url(base, service), build.sid);
     let entries = |kind: ResourceKind, entries: &[BuildEntry]| -> Vec<Value> {
+        let versions: HashMap<&str, (&Resource, &Version)> = service
+            .resources(kind)
+            .iter()
+            .flat_map(|resource| {
+                (resource.versions.iter())
+                    .map(move |version| (version.sid.as_str(), (resource, version)))
+            })
+            .collect();
         entries
             .iter()
-            .map(|entry| match service.find_version(kind, &entry.sid) {
+            .map(|entry| match versions.get(entry.sid.as_str()).copied() {
                 Some((resource, version)) if !entry.bare => {
                     build_entry(base, account_sid, service, kind, resource, version)
                 }

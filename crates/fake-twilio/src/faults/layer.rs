@@ -103,21 +103,29 @@ impl Drop for InFlight<'_> {
 }
 
 /// The middleware: latency, the in-flight cap, then the first injected fault that fires, if any.
+///
+/// The latency counts from the request's arrival, as a real server's does: a normal answer is prepared
+/// meanwhile and leaves when the latency is up (or when it is ready, if that takes longer). Faults and
+/// 429s wait out the latency first.
 pub async fn inject(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
     let faults = &state.world.faults;
     let counters = &state.fault_counters;
     let number = counters.arrived.fetch_add(1, Ordering::SeqCst);
     let in_flight = counters.enter(faults.max_in_flight);
-    tokio::time::sleep(faults.latency(number)).await;
+    let answer_at = tokio::time::Instant::now() + faults.latency(number);
     if !in_flight.admitted {
+        tokio::time::sleep_until(answer_at).await;
         return marked(
             ApiError::too_many_requests().into_response(),
             "max_in_flight",
         );
     }
     let Some(fault) = counters.pick(faults, request.uri().path()) else {
-        return next.run(request).await;
+        let response = next.run(request).await;
+        tokio::time::sleep_until(answer_at).await;
+        return response;
     };
+    tokio::time::sleep_until(answer_at).await;
     marked(
         apply(fault, &state.base_url, request, next).await,
         fault.name(),

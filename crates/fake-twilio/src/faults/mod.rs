@@ -4,7 +4,7 @@
 //!
 //! ```yaml
 //! faults:
-//!   latency_ms: 20              # before every answer
+//!   latency_ms: 20              # every answer leaves 20 ms after its request arrived
 //!   latency_jitter_ms: 10       # plus 0..=10 ms, drawn from `seed`
 //!   max_in_flight: 100          # the 101st request at once gets 429 / 20429
 //!   seed: 7
@@ -33,7 +33,7 @@ use serde::Deserialize;
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Faults {
-    /// Fixed latency added before every answer, in ms.
+    /// Fixed latency of every answer, in ms, counted from the request's arrival.
     pub latency_ms: u64,
     /// Extra random latency, uniform in 0..=latency_jitter_ms (seeded, deterministic).
     pub latency_jitter_ms: u64,
