@@ -379,7 +379,7 @@ async fn judge(
         }
         other => other.map(|error| error.to_string()),
     };
-    let mut report = Report::build(&collected.inventory, &policy, Date::today(), error);
+    let mut report = Report::build(collected.inventory, &policy, Date::today(), error);
     report.summary.api_requests = Some(api.requests);
     report.summary.api_retries = Some(api.retries);
     report.fail_on = report_args.fail_on;
@@ -520,24 +520,16 @@ async fn comment_on_pull_request(
     Ok(())
 }
 
-/// Writes `report` in `format` to `out`; JSON, the largest, is streamed.
+/// Writes `report` in `format` to `out`; the formats with a line per route are streamed.
 fn render_into(report: &Report, format: Format, out: &mut dyn Write) -> std::io::Result<()> {
     match format {
+        Format::Table => report::table::write(report, out),
         Format::Json => report::json::write(report, out),
-        other => out.write_all(render(report, other).as_bytes()),
-    }
-}
-
-/// `report` in `format`.
-fn render(report: &Report, format: Format) -> String {
-    match format {
-        Format::Table => report::table::render(report),
-        Format::Json => report::json::render(report),
-        Format::Csv => report::csv::render(report),
-        Format::Sarif => report::sarif::render(report),
-        Format::Junit => report::junit::render(report),
-        Format::Markdown => report::markdown::render(report),
-        Format::Github => report::github::render(report),
+        Format::Csv => report::csv::write(report, out),
+        Format::Sarif => report::sarif::write(report, out),
+        Format::Junit => out.write_all(report::junit::render(report).as_bytes()),
+        Format::Markdown => out.write_all(report::markdown::render(report).as_bytes()),
+        Format::Github => out.write_all(report::github::render(report).as_bytes()),
     }
 }
 

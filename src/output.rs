@@ -16,6 +16,10 @@ pub fn directory_of(path: &Path) -> &Path {
 /// On any failure the temporary file is removed and `path` is left as it was. A symbolic link is followed
 /// (the file it names is replaced, the link kept), and a path that is not a regular file (`/dev/stdout`, a
 /// FIFO, a device) is written straight through, never replaced.
+///
+/// The file is not synced to disk before the rename: other processes (the next CI step) never see a part of
+/// it either way, and syncing a large report costs more than the rest of its writing (0.1 to 0.25 s for
+/// 70 MB), to guard only against the machine itself crashing.
 pub fn write_atomically(path: &Path, contents: &[u8]) -> io::Result<()> {
     write_atomically_with(path, |out| out.write_all(contents))
 }
@@ -53,9 +57,8 @@ pub fn write_atomically_with(
                 .open(&temporary)?,
         );
         write(&mut file)?;
-        file.into_inner()
-            .map_err(|error| error.into_error())?
-            .sync_all()?;
+        file.flush()?;
+        drop(file);
         fs::rename(&temporary, path)
     })();
     if result.is_err() {

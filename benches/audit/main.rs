@@ -11,7 +11,7 @@ mod evaluation;
 mod reference;
 
 use std::process::{Command, ExitCode, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use fake_twilio::faults::Faults;
 use fake_twilio::generate::{self, Shape};
@@ -156,11 +156,15 @@ fn evaluate(runs: usize, verdicts: &mut Vec<bool>) {
         policy.deny.len()
     );
     let mut times = Vec::new();
+    let mut walls = Vec::new();
     let mut summary = None;
     for _ in 0..runs {
-        let started = thread_cpu_time();
-        let report = Report::build(&inventory, &policy, today, None);
-        times.push(thread_cpu_time() - started);
+        // Report::build judges on every core: its CPU time is the whole process's (no server runs yet).
+        let inventory = inventory.clone();
+        let (started, wall_started) = (process_cpu_time(), Instant::now());
+        let report = Report::build(inventory, &policy, today, None);
+        times.push(process_cpu_time() - started);
+        walls.push(wall_started.elapsed());
         // Dropping the report is not part of building it.
         summary = Some(report.summary);
     }
@@ -191,10 +195,17 @@ fn evaluate(runs: usize, verdicts: &mut Vec<bool>) {
         spread(&judging)
     );
     let cpu = median(times.clone());
+    println!(
+        "  {:<20} {} ms ({}) on {} threads",
+        "wall time",
+        median(walls.clone()).as_millis(),
+        spread(&walls),
+        std::thread::available_parallelism().map_or(1, usize::from)
+    );
     check(
         verdicts,
         "CPU time",
-        format!("{} ms ({})", cpu.as_millis(), spread(&times)),
+        format!("{} ms ({}), all threads", cpu.as_millis(), spread(&times)),
         &format!("< {} ms", EVALUATION_TARGET.as_millis()),
         cpu < EVALUATION_TARGET && summary.routes == EVALUATION.routes(),
     );
@@ -444,7 +455,7 @@ fn compare_with_reference(runs: usize, verdicts: &mut Vec<bool>) {
         .enable_all()
         .build()
         .expect("a tokio runtime");
-    let started = std::time::Instant::now();
+    let started = Instant::now();
     let tally = runtime.block_on(reference::scan(
         &fake.url(),
         generate::ACCOUNT_SID,

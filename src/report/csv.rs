@@ -1,6 +1,8 @@
 //! The CSV report: one row per route, starting with the columns of the Relay Hawk scanner's CSV
 //! (`type,url,path,SID,service_name,service_sid`), with spreadsheet formula injection neutralised.
 
+use std::io::{self, Write};
+
 use super::Report;
 
 const HEADER: [&str; 14] = [
@@ -22,11 +24,15 @@ const HEADER: [&str; 14] = [
 
 /// Renders `report` as CSV (RFC 4180, CRLF line ends), one row per result.
 pub fn render(report: &Report) -> String {
-    let mut out = String::new();
-    push_row(&mut out, HEADER.iter().copied());
+    super::written(|out| write(report, out))
+}
+
+/// Streams [`render`]'s text to `out`, a row at a time.
+pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    write_row(out, HEADER.iter().copied())?;
     for finding in &report.results {
-        push_row(
-            &mut out,
+        write_row(
+            out,
             [
                 finding.kind.as_str(),
                 finding.url.as_deref().unwrap_or(""),
@@ -43,15 +49,14 @@ pub fn render(report: &Report) -> String {
                 &finding.domain_name,
                 &finding.fingerprint,
             ],
-        );
+        )?;
     }
-    out
+    Ok(())
 }
 
-fn push_row<'a>(out: &mut String, cells: impl IntoIterator<Item = &'a str>) {
+fn write_row<'a>(out: &mut dyn Write, cells: impl IntoIterator<Item = &'a str>) -> io::Result<()> {
     let cells: Vec<String> = cells.into_iter().map(cell).collect();
-    out.push_str(&cells.join(","));
-    out.push_str("\r\n");
+    write!(out, "{}\r\n", cells.join(","))
 }
 
 /// One cell: a value a spreadsheet would run as a formula gets a leading `'`, then the cell is quoted

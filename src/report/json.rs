@@ -4,15 +4,12 @@ use super::Report;
 
 /// Renders `report` as pretty-printed JSON with a trailing newline.
 pub fn render(report: &Report) -> String {
-    let mut bytes = Vec::new();
-    write(report, &mut bytes).expect("writing to memory cannot fail");
-    String::from_utf8(bytes).expect("serde_json writes UTF-8")
+    super::written(|out| write(report, out))
 }
 
 /// Streams [`render`]'s text to `out`, without holding it whole in memory.
 pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, report).map_err(std::io::Error::from)?;
-    out.write_all(b"\n")
+    super::write_pretty_json(report, out)
 }
 
 #[cfg(test)]

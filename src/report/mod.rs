@@ -17,8 +17,25 @@ use serde::Serialize;
 
 use crate::baseline::Baseline;
 use crate::exit::FailOn;
-use crate::inventory::{Inventory, Kind, Visibility, live_url};
+use crate::inventory::{Inventory, Kind, Service, Visibility, live_url};
 use crate::policy::{Check, Date, Policy, PolicySource, RouteFacts, Verdict};
+
+/// The text a streaming renderer writes, collected in memory.
+fn written(write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>) -> String {
+    let mut bytes = Vec::new();
+    write(&mut bytes).expect("writing to memory cannot fail");
+    String::from_utf8(bytes).expect("the renderers write UTF-8")
+}
+
+/// Writes `value` as pretty-printed JSON and a newline. serde_json writes many tiny pieces: they are
+/// buffered here, where the writer's type is known, to save a dynamic call on each.
+fn write_pretty_json(value: &impl Serialize, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut buffered = std::io::BufWriter::with_capacity(1 << 16, out);
+    serde_json::to_writer_pretty(&mut buffered, value).map_err(std::io::Error::from)?;
+    buffered.write_all(b"\n")?;
+    buffered.flush()
+}
 
 /// The JSON report's schema version; bumped on any incompatible change.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -186,78 +203,44 @@ impl Report {
     /// Judges every route of `inventory` under `policy` on `today`. `error` is why the inventory is
     /// incomplete, if it is.
     pub fn build(
-        inventory: &Inventory,
+        inventory: Inventory,
         policy: &Policy,
         today: Date,
         error: Option<String>,
     ) -> Report {
-        let route_count = inventory
-            .accounts
-            .iter()
-            .flat_map(|account| &account.services)
-            .flat_map(|service| &service.environments)
-            .map(|environment| environment.routes.len())
-            .sum();
-        let mut results = Vec::with_capacity(route_count);
+        let mut accounts = inventory.accounts;
+        accounts.sort_by(|a, b| a.sid.cmp(&b.sid));
+        let mut services = Vec::new();
+        for account in accounts {
+            let account_sid: Arc<str> = Arc::from(account.sid);
+            let mut account_services = account.services;
+            account_services.sort_by(|a, b| a.unique_name.cmp(&b.unique_name));
+            services.extend(
+                (account_services.into_iter()).map(|service| (account_sid.clone(), service)),
+            );
+        }
+        let threads = std::thread::available_parallelism().map_or(1, usize::from);
+        let parts: Vec<Judged> = std::thread::scope(|scope| {
+            let handles: Vec<_> = split_evenly(services, threads)
+                .into_iter()
+                .map(|chunk| scope.spawn(move || Judged::services(chunk, policy, today)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|handle| {
+                    handle
+                        .join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                })
+                .collect()
+        });
+        let mut results = Vec::with_capacity(parts.iter().map(|part| part.results.len()).sum());
         let mut summary = Summary::default();
         let mut audited = std::collections::HashSet::new();
-        let mut accounts: Vec<_> = inventory.accounts.iter().collect();
-        accounts.sort_by(|a, b| a.sid.cmp(&b.sid));
-        for account in accounts {
-            let account_sid: Arc<str> = Arc::from(account.sid.as_str());
-            let mut services: Vec<_> = account.services.iter().collect();
-            services.sort_by(|a, b| a.unique_name.cmp(&b.unique_name));
-            for service in services {
-                summary.services += 1;
-                let service_sid: Arc<str> = Arc::from(service.sid.as_str());
-                let service_name: Arc<str> = Arc::from(service.unique_name.as_str());
-                let mut environments: Vec<_> = service.environments.iter().collect();
-                environments.sort_by(|a, b| a.unique_name.cmp(&b.unique_name));
-                for environment in environments {
-                    summary.environments += 1;
-                    let prefix = format!(
-                        "v1|{}|{}|{}|",
-                        account.sid, service.unique_name, environment.unique_name
-                    );
-                    let environment_name: Arc<str> = Arc::from(environment.unique_name.as_str());
-                    let environment_sid: Arc<str> = Arc::from(environment.sid.as_str());
-                    let domain_name: Arc<str> = Arc::from(environment.domain_name.as_str());
-                    let mut routes: Vec<_> = environment.routes.iter().collect();
-                    routes.sort_by(|a, b| (a.kind, &a.path).cmp(&(b.kind, &b.path)));
-                    for route in routes {
-                        let decision =
-                            policy.evaluate(&RouteFacts::new(service, environment, route), today);
-                        results.push(Finding {
-                            account_sid: account_sid.clone(),
-                            service_sid: service_sid.clone(),
-                            service_name: service_name.clone(),
-                            environment: environment_name.clone(),
-                            environment_sid: environment_sid.clone(),
-                            domain_name: domain_name.clone(),
-                            kind: route.kind,
-                            path: route.path.clone(),
-                            url: live_url(&environment.domain_name, &route.path, &route.visibility),
-                            visibility: route.visibility.name(),
-                            version_sid: route.version_sid.clone(),
-                            verdict: decision.verdict,
-                            check: decision.check,
-                            rule: decision.rule,
-                            rule_line: decision.rule_line,
-                            reason: decision.reason,
-                            baseline: None,
-                            baseline_reason: None,
-                            fingerprint: format!("{prefix}{}|{}", route.kind, route.path),
-                        });
-                        match route.visibility {
-                            Visibility::Public => summary.public += 1,
-                            Visibility::Protected => summary.protected += 1,
-                            Visibility::Private => summary.private += 1,
-                            Visibility::Unknown(_) => summary.unknown += 1,
-                        }
-                    }
-                    audited.insert(prefix);
-                }
-            }
+        for part in parts {
+            results.extend(part.results);
+            summary.add_counts(&part.summary);
+            audited.extend(part.audited);
         }
         summary.routes = results.len();
         summary.violations = results
@@ -333,6 +316,128 @@ impl Report {
     pub fn failing(&self) -> impl Iterator<Item = &Finding> {
         self.results.iter().filter(|f| f.fails(self.fail_on))
     }
+}
+
+impl Summary {
+    /// Adds the counts of services, environments and visibilities of `other` to these.
+    fn add_counts(&mut self, other: &Summary) {
+        self.services += other.services;
+        self.environments += other.environments;
+        self.public += other.public;
+        self.protected += other.protected;
+        self.private += other.private;
+        self.unknown += other.unknown;
+    }
+}
+
+/// The findings of some services, judged on one thread: a part of a [`Report`].
+struct Judged {
+    results: Vec<Finding>,
+    /// The counts of services, environments and visibilities.
+    summary: Summary,
+    /// The fingerprint starts of the environments judged.
+    audited: Vec<String>,
+}
+
+impl Judged {
+    /// Judges every route of `services` (each with its account's SID), in order, under `policy` on
+    /// `today`. The routes' strings move into the findings.
+    fn services(services: Vec<(Arc<str>, Service)>, policy: &Policy, today: Date) -> Judged {
+        let routes = services
+            .iter()
+            .map(|(_, service)| route_count(service))
+            .sum();
+        let mut judged = Judged {
+            results: Vec::with_capacity(routes),
+            summary: Summary::default(),
+            audited: Vec::new(),
+        };
+        for (account_sid, mut service) in services {
+            judged.summary.services += 1;
+            let service_sid: Arc<str> = Arc::from(service.sid.as_str());
+            let service_name: Arc<str> = Arc::from(service.unique_name.as_str());
+            let mut environments = std::mem::take(&mut service.environments);
+            environments.sort_by(|a, b| a.unique_name.cmp(&b.unique_name));
+            for mut environment in environments {
+                judged.summary.environments += 1;
+                let prefix = format!(
+                    "v1|{account_sid}|{}|{}|",
+                    service.unique_name, environment.unique_name
+                );
+                let environment_name: Arc<str> = Arc::from(environment.unique_name.as_str());
+                let environment_sid: Arc<str> = Arc::from(environment.sid.as_str());
+                let domain_name: Arc<str> = Arc::from(environment.domain_name.as_str());
+                let mut routes = std::mem::take(&mut environment.routes);
+                routes.sort_by(|a, b| (a.kind, &a.path).cmp(&(b.kind, &b.path)));
+                for route in routes {
+                    let decision =
+                        policy.evaluate(&RouteFacts::new(&service, &environment, &route), today);
+                    match route.visibility {
+                        Visibility::Public => judged.summary.public += 1,
+                        Visibility::Protected => judged.summary.protected += 1,
+                        Visibility::Private => judged.summary.private += 1,
+                        Visibility::Unknown(_) => judged.summary.unknown += 1,
+                    }
+                    judged.results.push(Finding {
+                        account_sid: account_sid.clone(),
+                        service_sid: service_sid.clone(),
+                        service_name: service_name.clone(),
+                        environment: environment_name.clone(),
+                        environment_sid: environment_sid.clone(),
+                        domain_name: domain_name.clone(),
+                        kind: route.kind,
+                        url: live_url(&environment.domain_name, &route.path, &route.visibility),
+                        fingerprint: format!("{prefix}{}|{}", route.kind, route.path),
+                        path: route.path,
+                        visibility: route.visibility.name(),
+                        version_sid: route.version_sid,
+                        verdict: decision.verdict,
+                        check: decision.check,
+                        rule: decision.rule,
+                        rule_line: decision.rule_line,
+                        reason: decision.reason,
+                        baseline: None,
+                        baseline_reason: None,
+                    });
+                }
+                judged.audited.push(prefix);
+            }
+        }
+        judged
+    }
+}
+
+/// The live routes of every environment of `service`.
+fn route_count(service: &Service) -> usize {
+    (service.environments.iter())
+        .map(|environment| environment.routes.len())
+        .sum()
+}
+
+/// `services` cut into at most `parts` runs, in order, of about the same number of routes each.
+fn split_evenly<T>(mut services: Vec<(T, Service)>, parts: usize) -> Vec<Vec<(T, Service)>> {
+    let weights: Vec<usize> = (services.iter())
+        .map(|(_, service)| 1 + route_count(service))
+        .collect();
+    let share = weights.iter().sum::<usize>().div_ceil(parts.max(1)).max(1);
+    let mut lengths = Vec::with_capacity(parts);
+    let (mut length, mut filled) = (0, 0);
+    for weight in weights {
+        (length, filled) = (length + 1, filled + weight);
+        if filled >= share {
+            lengths.push(length);
+            (length, filled) = (0, 0);
+        }
+    }
+    if length > 0 {
+        lengths.push(length);
+    }
+    let mut chunks = Vec::with_capacity(lengths.len());
+    for length in lengths.into_iter().rev() {
+        chunks.push(services.split_off(services.len() - length));
+    }
+    chunks.reverse();
+    chunks
 }
 
 impl Finding {
@@ -445,7 +550,7 @@ pub(crate) mod fixtures {
         )
         .expect("valid policy");
         Report::build(
-            &inventory,
+            inventory,
             &policy,
             Date::parse("2026-12-03").expect("valid"),
             None,
@@ -481,6 +586,7 @@ pub(crate) mod fixtures {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::inventory::{Account, Environment, Route};
 
     #[test]
     fn summary_counts_every_route() {
@@ -523,10 +629,139 @@ mod tests {
         );
     }
 
+    /// An account of `services` services named in reverse order, the `n`th with `n` routes in each of two
+    /// environments.
+    fn account_of(services: usize) -> Account {
+        let environment = |name: &str, routes: usize| Environment {
+            sid: format!("ZE{name}"),
+            unique_name: name.into(),
+            domain_suffix: String::new(),
+            domain_name: format!("{name}.twil.io"),
+            build_sid: Some("ZB1".into()),
+            routes: (0..routes)
+                .rev()
+                .map(|route| Route {
+                    kind: Kind::Asset,
+                    path: format!("/file-{route}.txt"),
+                    visibility: Visibility::Public,
+                    version_sid: format!("ZN{route}"),
+                    resource_sid: None,
+                })
+                .collect(),
+        };
+        Account {
+            sid: "AC1".into(),
+            services: (0..services)
+                .rev()
+                .map(|n| Service {
+                    sid: format!("ZS{n}"),
+                    unique_name: format!("service-{n:02}"),
+                    friendly_name: String::new(),
+                    environments: vec![environment("prod", n), environment("dev", n)],
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn services_split_evenly_in_order() {
+        let account = account_of(9);
+        let expected: Vec<String> = (account.services.iter())
+            .map(|service| service.sid.clone())
+            .collect();
+        for parts in 1..=12 {
+            let services: Vec<((), Service)> = account
+                .services
+                .iter()
+                .map(|service| ((), service.clone()))
+                .collect();
+            let chunks = split_evenly(services, parts);
+            assert!(!chunks.is_empty() && chunks.len() <= parts, "{parts} parts");
+            assert!(chunks.iter().all(|chunk| !chunk.is_empty()));
+            let joined: Vec<String> = (chunks.into_iter().flatten())
+                .map(|(_, service)| service.sid)
+                .collect();
+            assert_eq!(joined, expected, "{parts} parts");
+        }
+        assert_eq!(split_evenly::<()>(Vec::new(), 2).len(), 0);
+        let services = account.services.into_iter().map(|service| ((), service));
+        assert_eq!(
+            split_evenly(services.collect(), 2).len(),
+            2,
+            "72 routes halve"
+        );
+    }
+
+    #[test]
+    fn reports_of_many_services_are_whole_and_in_order() {
+        let inventory = Inventory {
+            accounts: vec![account_of(9)],
+        };
+        let report = Report::build(
+            inventory,
+            &Policy::builtin_default(),
+            Date::parse("2026-12-03").expect("valid"),
+            None,
+        );
+        assert_eq!(report.summary.services, 9);
+        assert_eq!(report.summary.environments, 18);
+        assert_eq!(report.summary.routes, 72);
+        assert_eq!(report.summary.public, 72);
+        let order: Vec<(&str, &str, &str)> = (report.results.iter())
+            .map(|f| (&*f.service_name, &*f.environment, f.path.as_str()))
+            .collect();
+        let mut sorted = order.clone();
+        sorted.sort();
+        assert_eq!(order, sorted);
+        assert_eq!(report.audited.len(), 18);
+    }
+
+    /// A writer that takes `room` bytes, then fails as a full disk does.
+    struct Full {
+        room: usize,
+    }
+
+    impl std::io::Write for Full {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            if self.room == 0 {
+                return Err(std::io::Error::from(std::io::ErrorKind::StorageFull));
+            }
+            let taken = bytes.len().min(self.room);
+            self.room -= taken;
+            Ok(taken)
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn streamed_reports_stop_at_a_write_error() {
+        type Writer = fn(&Report, &mut dyn std::io::Write) -> std::io::Result<()>;
+        let report = fixtures::report();
+        for (name, write) in [
+            ("table", table::write as Writer),
+            ("json", json::write),
+            ("csv", csv::write),
+            ("sarif", sarif::write),
+        ] {
+            for room in [0, 100, 1000] {
+                let error = write(&report, &mut Full { room }).expect_err(name);
+                assert_eq!(error.kind(), std::io::ErrorKind::StorageFull, "{name}");
+            }
+            let whole = written(|out| write(&report, out));
+            assert!(
+                write(&report, &mut Full { room: whole.len() }).is_ok(),
+                "{name}"
+            );
+        }
+    }
+
     #[test]
     fn an_error_makes_the_report_incomplete() {
         let report = Report::build(
-            &Inventory::default(),
+            Inventory::default(),
             &Policy::builtin_default(),
             Date::today(),
             Some("boom".into()),

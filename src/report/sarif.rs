@@ -1,6 +1,9 @@
 //! SARIF 2.1.0 for GitHub code scanning: one rule per kind of finding, one result per exposed route with a
 //! location and a fingerprint of its own; allowed and baselined exposures are suppressed results.
 
+use std::io::Write;
+
+use serde::{Serialize, Serializer};
 use serde_json::{Value, json};
 
 use super::{BaselineStatus, Finding, Report};
@@ -58,14 +61,12 @@ const RULES: [RuleText; 4] = [
 
 /// Renders `report` as a SARIF 2.1.0 log with one run.
 pub fn render(report: &Report) -> String {
+    super::written(|out| write(report, out))
+}
+
+/// Streams [`render`]'s text to `out`, one result at a time: a log of 90,000 results is never held whole.
+pub fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
     let uri = report.policy.file().unwrap_or(DEFAULT_POLICY_URI);
-    let rules: Vec<Value> = RULES.iter().map(rule).collect();
-    let results: Vec<Value> = report
-        .results
-        .iter()
-        .filter(|f| f.verdict != Verdict::Ok)
-        .map(|finding| result(finding, uri))
-        .collect();
     let mut invocation = json!({ "executionSuccessful": report.complete });
     if let Some(error) = &report.error {
         invocation["toolExecutionNotifications"] = json!([{
@@ -73,25 +74,58 @@ pub fn render(report: &Report) -> String {
             "message": { "text": format!("The audit stopped early, so there is no verdict: {error}") },
         }]);
     }
-    let log = json!({
-        "$schema": SCHEMA,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": { "driver": {
+    // Fields in alphabetical order, as a `serde_json::Value` map writes them.
+    let log = Log {
+        schema: SCHEMA,
+        runs: [Run {
+            invocations: [invocation],
+            properties: json!({ "policy": report.policy.source, "failOn": report.fail_on.as_str() }),
+            results: Results { report, uri },
+            tool: json!({ "driver": {
                 "name": "twgate",
                 "version": env!("CARGO_PKG_VERSION"),
                 "semanticVersion": env!("CARGO_PKG_VERSION"),
-                "rules": rules,
-            }},
-            "invocations": [invocation],
-            "results": results,
-            "properties": { "policy": report.policy.source, "failOn": report.fail_on.as_str() },
+                "rules": RULES.iter().map(rule).collect::<Vec<_>>(),
+            }}),
         }],
-    });
-    let mut text =
-        serde_json::to_string_pretty(&log).expect("a JSON value always serializes to text");
-    text.push('\n');
-    text
+        version: "2.1.0",
+    };
+    super::write_pretty_json(&log, out)
+}
+
+/// The SARIF log.
+#[derive(Serialize)]
+struct Log<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    runs: [Run<'a>; 1],
+    version: &'static str,
+}
+
+/// twgate's one run.
+#[derive(Serialize)]
+struct Run<'a> {
+    invocations: [Value; 1],
+    properties: Value,
+    results: Results<'a>,
+    tool: Value,
+}
+
+/// The results of a report, each made as it is written.
+struct Results<'a> {
+    report: &'a Report,
+    /// The policy file every result points at.
+    uri: &'a str,
+}
+
+impl Serialize for Results<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(
+            (self.report.results.iter())
+                .filter(|finding| finding.verdict != Verdict::Ok)
+                .map(|finding| result(finding, self.uri)),
+        )
+    }
 }
 
 fn rule(text: &RuleText) -> Value {

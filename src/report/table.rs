@@ -1,6 +1,6 @@
 //! The human-readable report: one line per exposed route, violations first, then notes and counts.
 
-use std::fmt::Write;
+use std::io::{self, Write};
 
 use super::text::{clean, counted, plural};
 use super::{Finding, Report};
@@ -19,10 +19,14 @@ const HEADINGS: [&str; 7] = [
 
 /// Renders `report` as an aligned text table with a summary.
 pub fn render(report: &Report) -> String {
-    let mut out = String::new();
+    super::written(|out| write(report, out))
+}
+
+/// Streams [`render`]'s text to `out`, a row at a time.
+pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let summary = &report.summary;
-    let _ = writeln!(out, "Policy: {}", clean(&report.policy.source));
-    let _ = writeln!(
+    writeln!(out, "Policy: {}", clean(&report.policy.source))?;
+    writeln!(
         out,
         "Audited {} {}, {} {}, {} live {}.",
         summary.services,
@@ -31,13 +35,13 @@ pub fn render(report: &Report) -> String {
         plural(summary.environments, "environment", "environments"),
         summary.routes,
         plural(summary.routes, "route", "routes"),
-    );
+    )?;
     if let Some(error) = &report.error {
-        let _ = writeln!(
+        writeln!(
             out,
             "\nINCOMPLETE: the audit stopped early: {}",
             clean(error)
-        );
+        )?;
     }
     let mut exposed: Vec<&Finding> = report
         .results
@@ -46,41 +50,32 @@ pub fn render(report: &Report) -> String {
         .collect();
     exposed.sort_by_key(|f| f.verdict);
     if exposed.is_empty() && report.complete {
-        out.push_str("\nNo exposed routes.\n");
+        out.write_all(b"\nNo exposed routes.\n")?;
     } else {
-        out.push('\n');
-        let rows: Vec<[String; 7]> = exposed.iter().map(|f| row(f)).collect();
-        let headings = HEADINGS.map(str::to_string);
-        let mut widths = [0usize; 7];
-        for cells in std::iter::once(&headings).chain(&rows) {
-            for (width, cell) in widths.iter_mut().zip(cells) {
+        out.write_all(b"\n")?;
+        // Two passes over the rows, to align the columns without holding every row at once.
+        let mut widths = HEADINGS.map(|heading| heading.chars().count());
+        for cells in exposed.iter().map(|f| row(f)) {
+            for (width, cell) in widths.iter_mut().zip(&cells) {
                 *width = (*width).max(cell.chars().count());
             }
         }
-        for cells in std::iter::once(&headings).chain(&rows) {
-            let mut line = String::new();
-            for (index, (cell, width)) in cells.iter().zip(widths).enumerate() {
-                if index + 1 == cells.len() {
-                    line.push_str(cell);
-                } else {
-                    let _ = write!(line, "{cell:<width$}  ");
-                }
-            }
-            out.push_str(line.trim_end());
-            out.push('\n');
+        write_line(out, &HEADINGS.map(str::to_string), &widths)?;
+        for finding in exposed {
+            write_line(out, &row(finding), &widths)?;
         }
     }
     for expired in &report.policy.expired_rules {
-        let _ = writeln!(
+        writeln!(
             out,
             "\nnote: {} (line {}) expired on {} and no longer allows anything: {}",
             expired.rule,
             expired.line,
             expired.expires,
             clean(&expired.reason)
-        );
+        )?;
     }
-    let _ = writeln!(
+    writeln!(
         out,
         "\n{} {}: {} public, {} protected, {} private{}. {} {}, {} allowed.",
         summary.routes,
@@ -96,15 +91,15 @@ pub fn render(report: &Report) -> String {
         summary.violations,
         plural(summary.violations, "violation", "violations"),
         summary.allowed,
-    );
+    )?;
     if report.baseline.is_some() {
-        let _ = writeln!(
+        writeln!(
             out,
             "Against the baseline: {} new, {} existing, {} resolved.",
             summary.new_violations,
             summary.violations - summary.new_violations,
             summary.resolved,
-        );
+        )?;
     }
     let failing = report.failing().count();
     let verdict = match ExitStatus::of_report(report) {
@@ -123,9 +118,20 @@ pub fn render(report: &Report) -> String {
         ),
         _ => "PASS: nothing is exposed that the policy does not allow.".to_string(),
     };
-    out.push_str(&verdict);
-    out.push('\n');
-    out
+    writeln!(out, "{verdict}")
+}
+
+/// One line of the table: every cell but the last padded to its column's width.
+fn write_line(out: &mut dyn Write, cells: &[String; 7], widths: &[usize; 7]) -> io::Result<()> {
+    let mut line = String::new();
+    for (index, (cell, width)) in cells.iter().zip(widths).enumerate() {
+        if index + 1 == cells.len() {
+            line.push_str(cell);
+        } else {
+            line.push_str(&format!("{cell:<width$}  "));
+        }
+    }
+    writeln!(out, "{}", line.trim_end())
 }
 
 fn row(finding: &Finding) -> [String; 7] {

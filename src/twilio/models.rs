@@ -1,7 +1,10 @@
 //! The shapes of Twilio's JSON answers that twgate reads, and the paging envelope around lists.
 
-use serde::Deserialize;
-use serde::de::DeserializeOwned;
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::{self, DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
 
 /// A Serverless service.
 #[derive(Debug, Clone, Deserialize)]
@@ -47,13 +50,38 @@ pub struct BuildModel {
 
 /// One entry of a build's version lists: a full object (what the API returns), or a bare version SID
 /// (what the spec's prose describes).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone)]
 pub enum BuildEntry {
     /// A bare `ZN…` SID, to be resolved through the versions endpoints.
     Sid(String),
     /// A version object.
     Version(VersionModel),
+}
+
+/// Told apart by the JSON type, in one pass (an untagged enum would buffer each entry and try both).
+impl<'de> Deserialize<'de> for BuildEntry {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct EntryVisitor;
+
+        impl<'de> Visitor<'de> for EntryVisitor {
+            type Value = BuildEntry;
+
+            fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+                formatter.write_str("a version object or a version SID")
+            }
+
+            fn visit_str<E: de::Error>(self, sid: &str) -> Result<BuildEntry, E> {
+                Ok(BuildEntry::Sid(sid.to_owned()))
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<BuildEntry, A::Error> {
+                VersionModel::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(BuildEntry::Version)
+            }
+        }
+
+        deserializer.deserialize_any(EntryVisitor)
+    }
 }
 
 /// A function or asset version.
@@ -99,28 +127,76 @@ struct Meta {
 
 /// Parses a list page whose items are under `key` (Twilio's `{"<key>": [...], "meta": {...}}`).
 pub fn parse_page<T: DeserializeOwned>(body: &[u8], key: &str) -> Result<Page<T>, String> {
-    let mut envelope: serde_json::Map<String, serde_json::Value> =
-        serde_json::from_slice(body).map_err(|error| format!("not a JSON object: {error}"))?;
-    let meta: Meta = match envelope.remove("meta") {
-        Some(meta) => {
-            serde_json::from_value(meta).map_err(|error| format!("bad \"meta\": {error}"))?
-        }
-        None => return Err("no \"meta\" object".to_string()),
-    };
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let envelope = Envelope {
+        key,
+        items: PhantomData,
+    }
+    .deserialize(&mut deserializer)
+    .and_then(|envelope| deserializer.end().map(|()| envelope))
+    .map_err(|error| error.to_string())?;
+    let meta = envelope.meta.ok_or("no \"meta\" object")?;
     if let Some(meta_key) = &meta.key
         && meta_key != key
     {
         return Err(format!("meta.key is \"{meta_key}\", expected \"{key}\""));
     }
-    let items = envelope
-        .remove(key)
-        .ok_or_else(|| format!("no \"{key}\" list"))?;
-    let items =
-        serde_json::from_value(items).map_err(|error| format!("bad \"{key}\" list: {error}"))?;
+    let items = envelope.items.ok_or_else(|| format!("no \"{key}\" list"))?;
     Ok(Page {
         items,
         next_page_url: meta.next_page_url.filter(|url| !url.is_empty()),
     })
+}
+
+/// Reads a list page in one pass: the items under `key` and the `meta` object, skipping the rest.
+struct Envelope<'k, T> {
+    key: &'k str,
+    items: PhantomData<T>,
+}
+
+/// What an [`Envelope`] found.
+struct EnvelopeParts<T> {
+    items: Option<Vec<T>>,
+    meta: Option<Meta>,
+}
+
+impl<'de, T: Deserialize<'de>> DeserializeSeed<'de> for Envelope<'_, T> {
+    type Value = EnvelopeParts<T>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for Envelope<'_, T> {
+    type Value = EnvelopeParts<T>;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+        formatter.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut parts = EnvelopeParts {
+            items: None,
+            meta: None,
+        };
+        while let Some(name) = map.next_key::<String>()? {
+            if name == self.key {
+                let items = map.next_value().map_err(|error| {
+                    de::Error::custom(format!("bad \"{}\" list: {error}", self.key))
+                })?;
+                parts.items = Some(items);
+            } else if name == "meta" {
+                let meta = map
+                    .next_value()
+                    .map_err(|error| de::Error::custom(format!("bad \"meta\": {error}")))?;
+                parts.meta = Some(meta);
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(parts)
+    }
 }
 
 /// Twilio's error body: `{"code", "message", "more_info", "status"}`.
@@ -185,6 +261,43 @@ mod tests {
         assert!(matches!(&entries[0], BuildEntry::Sid(sid) if sid == "ZN1"));
         assert!(matches!(&entries[1], BuildEntry::Version(v) if v.visibility == "PUBLIC"));
         assert!(build.asset_versions.is_none());
+    }
+
+    #[test]
+    fn build_entries_of_another_type_are_errors() {
+        for entry in ["7", "null", "[]", "true", r#"{"sid":"ZN1"}"#] {
+            let body = format!(r#"{{"sid":"ZB1","function_versions":[{entry}]}}"#);
+            let error = serde_json::from_str::<BuildModel>(&body).expect_err(entry);
+            assert!(
+                error
+                    .to_string()
+                    .contains("version object or a version SID")
+                    || error.to_string().contains("missing field"),
+                "{entry}: {error}"
+            );
+        }
+    }
+
+    #[test]
+    fn pages_skip_unknown_fields_and_say_what_is_wrong() {
+        let body = br#"{"first":{"a":[1,{"b":null}]},"services":[{"sid":"ZS1","unique_name":"a","x":1}],"meta":{"key":"services","page":0}}"#;
+        let page: Page<ServiceModel> = parse_page(body, "services").expect("valid");
+        assert_eq!(page.items[0].unique_name, "a");
+        assert_eq!(page.next_page_url, None);
+        for (body, expected) in [
+            (
+                &br#"{"services":[{"sid":1}],"meta":{}}"#[..],
+                "bad \"services\" list",
+            ),
+            (br#"{"services":[],"meta":7}"#, "bad \"meta\""),
+            (br#"{"services":[]}"#, "no \"meta\" object"),
+            (br#"{"meta":{}}"#, "no \"services\" list"),
+            (br#"{"services":[],"meta":{}} x"#, "trailing characters"),
+            (b"[]", "expected a JSON object"),
+        ] {
+            let error = parse_page::<ServiceModel>(body, "services").expect_err("malformed");
+            assert!(error.contains(expected), "{error}");
+        }
     }
 
     #[test]
