@@ -92,13 +92,9 @@ impl IntoResponse for ApiError {
 }
 
 /// A response with a JSON body and `Content-Type: application/json`.
-pub fn json_response(status: StatusCode, body: &Value) -> Response {
-    (
-        status,
-        [(header::CONTENT_TYPE, "application/json")],
-        body.to_string(),
-    )
-        .into_response()
+pub fn json_response(status: StatusCode, body: &impl serde::Serialize) -> Response {
+    let text = serde_json::to_vec(body).expect("the fake's answers always serialize");
+    (status, [(header::CONTENT_TYPE, "application/json")], text).into_response()
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::world::{
@@ -73,46 +74,98 @@ pub fn environment(
 }
 
 /// A Build resource; its version lists hold version objects, or bare SIDs for entries marked `bare`.
-pub fn build(base: &str, account_sid: &str, service: &Service, build: &Build) -> Value {
+/// Typed rather than a JSON tree: a build of a large account lists hundreds of versions.
+pub fn build<'a>(
+    base: &str,
+    account_sid: &'a str,
+    service: &'a Service,
+    build: &'a Build,
+) -> BuildJson<'a> {
     let url = format!("{}/Builds/{}", service_url(base, service), build.sid);
-    let entries = |kind: ResourceKind, entries: &[BuildEntry]| -> Vec<Value> {
-        let versions: HashMap<&str, (&Resource, &Version)> = service
-            .resources(kind)
-            .iter()
-            .flat_map(|resource| {
-                (resource.versions.iter())
-                    .map(move |version| (version.sid.as_str(), (resource, version)))
-            })
-            .collect();
-        entries
-            .iter()
-            .map(|entry| match versions.get(entry.sid.as_str()).copied() {
-                Some((resource, version)) if !entry.bare => {
-                    build_entry(base, account_sid, service, kind, resource, version)
-                }
-                _ => Value::String(entry.sid.clone()),
-            })
-            .collect()
-    };
-    json!({
-        "sid": build.sid,
-        "account_sid": account_sid,
-        "service_sid": service.sid,
-        "status": build.status,
-        "asset_versions": entries(ResourceKind::Asset, &build.asset_versions),
-        "function_versions": entries(ResourceKind::Function, &build.function_versions),
-        "dependencies": [
-            {"name": "twilio", "version": "4.23.0"},
-            {"name": "@twilio/runtime-handler", "version": "1.3.0"},
+    let entries =
+        |kind: ResourceKind, entries: &'a [BuildEntry]| -> Vec<BuildEntryJson<'a>> {
+            let versions: HashMap<&str, (&Resource, &Version)> = service
+                .resources(kind)
+                .iter()
+                .flat_map(|resource| {
+                    (resource.versions.iter())
+                        .map(move |version| (version.sid.as_str(), (resource, version)))
+                })
+                .collect();
+            entries
+                .iter()
+                .map(|entry| match versions.get(entry.sid.as_str()).copied() {
+                    Some((resource, version)) if !entry.bare => BuildEntryJson::Version(
+                        build_entry(base, account_sid, service, kind, resource, version),
+                    ),
+                    _ => BuildEntryJson::Sid(&entry.sid),
+                })
+                .collect()
+        };
+    BuildJson {
+        sid: &build.sid,
+        account_sid,
+        service_sid: &service.sid,
+        status: &build.status,
+        asset_versions: entries(ResourceKind::Asset, &build.asset_versions),
+        function_versions: entries(ResourceKind::Function, &build.function_versions),
+        dependencies: [
+            Dependency {
+                name: "twilio",
+                version: "4.23.0",
+            },
+            Dependency {
+                name: "@twilio/runtime-handler",
+                version: "1.3.0",
+            },
         ],
-        "runtime": build.runtime,
-        "date_created": ISO_DATE,
-        "date_updated": ISO_DATE,
-        "url": url,
-        "links": {
-            "build_status": format!("{url}/Status"),
+        runtime: &build.runtime,
+        date_created: ISO_DATE,
+        date_updated: ISO_DATE,
+        links: BuildLinks {
+            build_status: format!("{url}/Status"),
         },
-    })
+        url,
+    }
+}
+
+/// A Build resource as JSON.
+#[derive(Debug, Serialize)]
+pub struct BuildJson<'a> {
+    sid: &'a str,
+    account_sid: &'a str,
+    service_sid: &'a str,
+    status: &'a str,
+    asset_versions: Vec<BuildEntryJson<'a>>,
+    function_versions: Vec<BuildEntryJson<'a>>,
+    dependencies: [Dependency; 2],
+    runtime: &'a str,
+    date_created: &'static str,
+    date_updated: &'static str,
+    url: String,
+    links: BuildLinks,
+}
+
+/// One entry of a build's version list: a version object or a bare version SID.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum BuildEntryJson<'a> {
+    /// A version object.
+    Version(VersionJson<'a>),
+    /// A bare `ZN…` SID.
+    Sid(&'a str),
+}
+
+/// A package a build depends on.
+#[derive(Debug, Serialize)]
+struct Dependency {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+struct BuildLinks {
+    build_status: String,
 }
 
 /// The URL path segment of a kind: `Functions` or `Assets`.
@@ -165,47 +218,75 @@ pub fn resource(
 }
 
 /// A Function Version or Asset Version resource (function versions also have a `links` map).
-pub fn version(
+pub fn version<'a>(
     base: &str,
-    account_sid: &str,
-    service: &Service,
+    account_sid: &'a str,
+    service: &'a Service,
     kind: ResourceKind,
-    resource: &Resource,
-    version: &Version,
-) -> Value {
-    let mut value = build_entry(base, account_sid, service, kind, resource, version);
-    if kind == ResourceKind::Function
-        && let Some(url) = value["url"].as_str()
-    {
-        value["links"] = json!({ "function_version_content": format!("{url}/Content") });
+    resource: &'a Resource,
+    version: &'a Version,
+) -> VersionJson<'a> {
+    let mut json = build_entry(base, account_sid, service, kind, resource, version);
+    if kind == ResourceKind::Function {
+        json.links = Some(VersionLinks {
+            function_version_content: format!("{}/Content", json.url),
+        });
     }
-    value
+    json
 }
 
 /// A version as it appears inside a build: the version's fields without `links`.
-fn build_entry(
+fn build_entry<'a>(
     base: &str,
-    account_sid: &str,
-    service: &Service,
+    account_sid: &'a str,
+    service: &'a Service,
     kind: ResourceKind,
-    resource: &Resource,
-    version: &Version,
-) -> Value {
-    let parent_key = match kind {
-        ResourceKind::Function => "function_sid",
-        ResourceKind::Asset => "asset_sid",
+    resource: &'a Resource,
+    version: &'a Version,
+) -> VersionJson<'a> {
+    let (function_sid, asset_sid) = match kind {
+        ResourceKind::Function => (Some(resource.sid.as_str()), None),
+        ResourceKind::Asset => (None, Some(resource.sid.as_str())),
     };
-    let mut value = json!({
-        "sid": version.sid,
-        "account_sid": account_sid,
-        "service_sid": service.sid,
-        "path": version.path,
-        "visibility": version.visibility,
-        "date_created": ISO_DATE,
-        "url": format!("{}/Versions/{}", resource_url(base, service, kind, resource), version.sid),
-    });
-    value[parent_key] = Value::String(resource.sid.clone());
-    value
+    VersionJson {
+        sid: &version.sid,
+        account_sid,
+        service_sid: &service.sid,
+        function_sid,
+        asset_sid,
+        path: &version.path,
+        visibility: &version.visibility,
+        date_created: ISO_DATE,
+        url: format!(
+            "{}/Versions/{}",
+            resource_url(base, service, kind, resource),
+            version.sid
+        ),
+        links: None,
+    }
+}
+
+/// A Function Version or Asset Version as JSON.
+#[derive(Debug, Serialize)]
+pub struct VersionJson<'a> {
+    sid: &'a str,
+    account_sid: &'a str,
+    service_sid: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    function_sid: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    asset_sid: Option<&'a str>,
+    path: &'a str,
+    visibility: &'a str,
+    date_created: &'static str,
+    url: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    links: Option<VersionLinks>,
+}
+
+#[derive(Debug, Serialize)]
+struct VersionLinks {
+    function_version_content: String,
 }
 
 /// A 2010-04-01 Account resource (a main account is its own owner).
@@ -256,7 +337,9 @@ accounts:
         let world = World::from_yaml(WORLD).expect("valid");
         let account = &world.accounts[0];
         let service = &account.services[0];
-        let value = build("http://b", &account.sid, service, &service.builds[0]);
+        let value =
+            serde_json::to_value(build("http://b", &account.sid, service, &service.builds[0]))
+                .expect("serializes");
         assert_eq!(
             value["function_versions"],
             json!(["ZN00000000000000000000000000000001"])
@@ -282,14 +365,15 @@ accounts:
         let account = &world.accounts[0];
         let service = &account.services[0];
         let function = &service.functions[0];
-        let value = version(
+        let value = serde_json::to_value(version(
             "http://b",
             &account.sid,
             service,
             ResourceKind::Function,
             function,
             &function.versions[0],
-        );
+        ))
+        .expect("serializes");
         assert_eq!(value["visibility"], "PUBLIC");
         assert_eq!(value["function_sid"], function.sid);
         assert!(

@@ -10,6 +10,7 @@ use axum::http::{StatusCode, Uri, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::get;
+use serde::Serialize;
 use serde_json::Value;
 
 use crate::auth::authenticate;
@@ -158,8 +159,8 @@ type Reply = Result<Response, ApiError>;
 
 type Params = Query<HashMap<String, String>>;
 
-fn ok(value: &Value) -> Reply {
-    Ok(json_response(StatusCode::OK, value))
+fn ok(body: &impl Serialize) -> Reply {
+    Ok(json_response(StatusCode::OK, body))
 }
 
 /// Everything a Serverless handler needs about the request.
@@ -209,23 +210,39 @@ impl<'a> Ctx<'a> {
     }
 
     /// A v1 list page of `items`, rendered with `render`, under `key`.
-    fn page<T>(
+    fn page<'i, T, J: Serialize>(
         &self,
         params: &HashMap<String, String>,
         key: &str,
-        items: &[T],
-        render: impl Fn(&T) -> Value,
+        items: &'i [T],
+        render: impl Fn(&'i T) -> J,
     ) -> Reply {
         let mut request = PageRequest::from_query(params)?;
         if let Some(cap) = self.state.world.max_page_size {
             request.page_size = request.page_size.min(cap.max(1));
         }
-        let rendered: Vec<Value> = request.window(items).iter().map(render).collect();
-        let mut body = serde_json::json!({
-            "meta": request.v1_meta(self.base(), self.uri.path(), key, items.len()),
-        });
-        body[key] = Value::Array(rendered);
-        ok(&body)
+        ok(&ListPage {
+            key,
+            items: request.window(items).iter().map(render).collect(),
+            meta: request.v1_meta(self.base(), self.uri.path(), key, items.len()),
+        })
+    }
+}
+
+/// A v1 list page: `{"<key>": [...], "meta": {...}}`.
+struct ListPage<'k, J> {
+    key: &'k str,
+    items: Vec<J>,
+    meta: Value,
+}
+
+impl<J: Serialize> Serialize for ListPage<'_, J> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(2))?;
+        map.serialize_entry(self.key, &self.items)?;
+        map.serialize_entry("meta", &self.meta)?;
+        map.end()
     }
 }
 
