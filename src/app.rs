@@ -527,7 +527,7 @@ fn render_into(report: &Report, format: Format, out: &mut dyn Write) -> std::io:
         Format::Json => report::json::write(report, out),
         Format::Csv => report::csv::write(report, out),
         Format::Sarif => report::sarif::write(report, out),
-        Format::Junit => out.write_all(report::junit::render(report).as_bytes()),
+        Format::Junit => report::junit::write(report, out),
         Format::Markdown => out.write_all(report::markdown::render(report).as_bytes()),
         Format::Github => out.write_all(report::github::render(report).as_bytes()),
     }

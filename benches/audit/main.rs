@@ -68,7 +68,7 @@ fn main() -> ExitCode {
     };
     let mut verdicts = Vec::new();
     println!(
-        "twgate benchmark: fake Twilio on 127.0.0.1 adding {} ms to every answer and answering 429 above {MAX_IN_FLIGHT} in flight; \
+        "twgate benchmark: fake Twilio on 127.0.0.1 answering each request {} ms after it arrives, and with 429 above {MAX_IN_FLIGHT} in flight; \
          twgate at its default concurrency {DEFAULT_CONCURRENCY}; {runs} run(s) per twgate figure, medians shown",
         LATENCY.as_millis()
     );

@@ -1,12 +1,17 @@
 //! JUnit XML for CI test viewers: one test suite per service environment, one test case per live route;
 //! a violation that fails the gate is a failed test, every other route passes.
 
-use std::fmt::Write;
+use std::io::{self, Write};
 
 use super::{Finding, Report};
 
 /// Renders `report` as a JUnit XML document.
 pub fn render(report: &Report) -> String {
+    super::written(|out| write(report, out))
+}
+
+/// Streams [`render`]'s text to `out`, a test case at a time.
+pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let mut suites: Vec<(&str, &str, Vec<&Finding>)> = Vec::new();
     for finding in &report.results {
         match suites.last_mut() {
@@ -19,41 +24,40 @@ pub fn render(report: &Report) -> String {
         }
     }
     let failures = report.failing().count();
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let _ = writeln!(
+    out.write_all(b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")?;
+    writeln!(
         out,
         "<testsuites name=\"twgate\" tests=\"{}\" failures=\"{failures}\" errors=\"{}\">",
         report.results.len(),
         usize::from(!report.complete)
-    );
+    )?;
     if let Some(error) = &report.error {
-        let _ = writeln!(
+        writeln!(
             out,
             "  <testsuite name=\"twgate audit\" tests=\"1\" failures=\"0\" errors=\"1\">\n    <testcase classname=\"twgate\" name=\"the audit is complete\">\n      <error message=\"{}\"/>\n    </testcase>\n  </testsuite>",
             xml(&format!(
                 "The audit stopped early, so there is no verdict: {error}"
             ))
-        );
+        )?;
     }
     for (service, environment, cases) in suites {
         let failed = cases.iter().filter(|f| f.fails(report.fail_on)).count();
-        let _ = writeln!(
+        writeln!(
             out,
             "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failed}\" errors=\"0\">",
             xml(&format!("{service}/{environment}")),
             cases.len()
-        );
+        )?;
         for finding in cases {
-            push_case(&mut out, report, finding);
+            write_case(out, report, finding)?;
         }
-        out.push_str("  </testsuite>\n");
+        out.write_all(b"  </testsuite>\n")?;
     }
-    out.push_str("</testsuites>\n");
-    out
+    out.write_all(b"</testsuites>\n")
 }
 
-fn push_case(out: &mut String, report: &Report, finding: &Finding) {
-    let _ = write!(
+fn write_case(out: &mut dyn Write, report: &Report, finding: &Finding) -> io::Result<()> {
+    write!(
         out,
         "    <testcase classname=\"{}\" name=\"{}\"",
         xml(&format!(
@@ -61,7 +65,7 @@ fn push_case(out: &mut String, report: &Report, finding: &Finding) {
             finding.service_name, finding.environment, finding.kind
         )),
         xml(&finding.path)
-    );
+    )?;
     let detail = format!(
         "{} {} is {}: {}",
         finding.kind,
@@ -70,19 +74,19 @@ fn push_case(out: &mut String, report: &Report, finding: &Finding) {
         finding.reason
     );
     if finding.fails(report.fail_on) {
-        let _ = writeln!(
+        writeln!(
             out,
             ">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>",
             xml(&finding.reason),
             finding.check.as_str(),
             xml(&format!("{detail}\nfingerprint: {}", finding.fingerprint))
-        );
+        )
     } else {
-        let _ = writeln!(
+        writeln!(
             out,
             ">\n      <system-out>{}</system-out>\n    </testcase>",
             xml(&format!("{}: {detail}", finding.verdict.as_str()))
-        );
+        )
     }
 }
 
@@ -98,7 +102,7 @@ fn xml(text: &str) -> String {
             '\'' => out.push_str("&apos;"),
             '\n' => out.push_str("&#10;"),
             '\t' | '\r' => {
-                let _ = write!(out, "&#{};", u32::from(c));
+                out.push_str(&format!("&#{};", u32::from(c)));
             }
             c if c < ' ' || matches!(c, '\u{fffe}' | '\u{ffff}') => out.push('\u{fffd}'),
             c => out.push(c),

@@ -745,6 +745,7 @@ mod tests {
             ("json", json::write),
             ("csv", csv::write),
             ("sarif", sarif::write),
+            ("junit", junit::write),
         ] {
             for room in [0, 100, 1000] {
                 let error = write(&report, &mut Full { room }).expect_err(name);
