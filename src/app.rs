@@ -10,7 +10,7 @@ use crate::baseline::{Baseline, render_baseline_file};
 use crate::cli::{AuditArgs, DemoArgs, Format, ReportArgs, ScopeArgs, SnapshotArgs};
 use crate::github::actions::{append_outputs, append_step_summary};
 use crate::github::{CommentError, PullRequest, sync_comment};
-use crate::output::{directory_of, write_atomically, write_atomically_with};
+use crate::output::{check_writable, resolve_file, write_atomically, write_atomically_with};
 use crate::policy::init::starting_policy;
 use crate::policy::{Date, Policy, PolicyError, PolicySource};
 use crate::report::{self, Report};
@@ -124,7 +124,12 @@ async fn audit_and_report(
     let result = async {
         let (policy, source) = policy_and_source(scope, demo, api_url, &env)?;
         let report = judge(scope, report_args, policy, source).await?;
-        publish(&report, report_args, &env).await?;
+        if let Err(error) = publish(&report, report_args, &env).await {
+            if let Some(reason) = &report.error {
+                eprintln!("twgate: error: the audit is incomplete: {reason}");
+            }
+            return Err(error);
+        }
         Ok(report)
     }
     .await;
@@ -191,20 +196,12 @@ pub fn validate_policy(file: Option<&Path>) -> Result<String, AppError> {
     Ok(text)
 }
 
-/// Fails before any request when `--output`'s directory does not exist, so a long audit is not wasted.
+/// Fails before any request when a report could not be written to `path` (its directory is missing or
+/// not writable, it is a directory), so a long audit is not wasted.
 fn check_output_directory(path: &Path) -> Result<(), AppError> {
-    let directory = directory_of(path);
-    if directory.is_dir() && !path.is_dir() {
-        return Ok(());
-    }
-    let why = if path.is_dir() {
-        "it is a directory"
-    } else {
-        "its directory does not exist"
-    };
-    Err(AppError::Output {
+    check_writable(path).map_err(|source| AppError::Output {
         path: path.to_path_buf(),
-        source: std::io::Error::new(std::io::ErrorKind::NotFound, why),
+        source,
     })
 }
 
@@ -230,18 +227,14 @@ fn choose_policy(
 fn check_distinct_files(policy: &Policy, args: &ReportArgs) -> Result<(), AppError> {
     let mut named: Vec<(PathBuf, String)> = Vec::new();
     if let PolicySource::File(path) = &policy.source {
-        named.push((file_identity(path), "--policy".to_string()));
+        named.push((resolve_file(path), "--policy".to_string()));
     }
     if let Some(path) = &args.baseline {
-        named.push((file_identity(path), "--baseline".to_string()));
+        named.push((resolve_file(path), "--baseline".to_string()));
     }
-    for (format, path) in args.files() {
-        let flag = if Some(path) == args.output.as_deref() {
-            "--output".to_string()
-        } else {
-            format!("--{}", format.name())
-        };
-        let identity = file_identity(path);
+    for (_, path, flag) in args.files() {
+        let flag = flag.to_string();
+        let identity = resolve_file(path);
         if let Some((_, first)) = named.iter().find(|(seen, _)| *seen == identity) {
             return Err(AppError::SameFile {
                 path: path.to_path_buf(),
@@ -252,16 +245,6 @@ fn check_distinct_files(policy: &Policy, args: &ReportArgs) -> Result<(), AppErr
         named.push((identity, flag));
     }
     Ok(())
-}
-
-/// A path's file as one name: its directory resolved (`.`, `..`, links), then its file name.
-fn file_identity(path: &Path) -> PathBuf {
-    let directory = directory_of(path);
-    let directory = std::fs::canonicalize(directory).unwrap_or_else(|_| directory.to_path_buf());
-    match path.file_name() {
-        Some(name) => directory.join(name),
-        None => directory,
-    }
 }
 
 /// Audits the account of `args` and writes `render(report, today)` to the output file, refusing to replace
@@ -335,7 +318,7 @@ async fn judge(
     source: Source,
 ) -> Result<Report, AppError> {
     crate::logging::init(scope.verbose);
-    for path in report_args.files().map(|(_, path)| path) {
+    for path in report_args.files().map(|(_, path, _)| path) {
         check_output_directory(path)?;
     }
     check_distinct_files(&policy, report_args)?;
@@ -439,7 +422,7 @@ async fn publish(
     args: &ReportArgs,
     env: &impl Fn(&str) -> Option<String>,
 ) -> Result<(), AppError> {
-    for (format, path) in args.files() {
+    for (format, path, _) in args.files() {
         write_atomically_with(path, |out| render_into(report, format, out)).map_err(|source| {
             AppError::Output {
                 path: path.to_path_buf(),
@@ -553,17 +536,18 @@ fn summarize_failure(
 }
 
 impl ReportArgs {
-    /// The files to write: `--output` in `--format`, then each side file in its own format.
-    pub fn files(&self) -> impl Iterator<Item = (Format, &Path)> {
+    /// The files to write, each with its format and the flag that named it: `--output` in `--format`, then
+    /// each side file in its own format.
+    pub fn files(&self) -> impl Iterator<Item = (Format, &Path, &'static str)> {
         [
-            (self.format, &self.output),
-            (Format::Sarif, &self.sarif),
-            (Format::Json, &self.json),
-            (Format::Csv, &self.csv),
-            (Format::Junit, &self.junit),
-            (Format::Markdown, &self.markdown),
+            (self.format, &self.output, "--output"),
+            (Format::Sarif, &self.sarif, "--sarif"),
+            (Format::Json, &self.json, "--json"),
+            (Format::Csv, &self.csv, "--csv"),
+            (Format::Junit, &self.junit, "--junit"),
+            (Format::Markdown, &self.markdown, "--markdown"),
         ]
         .into_iter()
-        .filter_map(|(format, path)| path.as_deref().map(|path| (format, path)))
+        .filter_map(|(format, path, flag)| path.as_deref().map(|path| (format, path, flag)))
     }
 }

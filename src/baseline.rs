@@ -6,11 +6,15 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::input::{MIB, read_text_limited};
 use crate::policy::{Date, Verdict};
 use crate::report::{Report, SCHEMA_VERSION};
 
 /// The `format` value of a baseline file.
 pub const BASELINE_FORMAT: &str = "twgate-baseline";
+
+/// The largest baseline read: an earlier JSON report of a 100,000-route account is about 95 MB.
+const MAX_BASELINE_BYTES: u64 = 512 * MIB;
 
 /// The baseline file's version.
 pub const BASELINE_VERSION: u32 = 1;
@@ -86,10 +90,11 @@ struct EarlierResult {
 impl Baseline {
     /// Reads a baseline file, or an earlier JSON report whose violations become the baseline.
     pub fn load(path: &Path) -> Result<Baseline, BaselineError> {
-        let text = std::fs::read_to_string(path).map_err(|source| BaselineError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let text =
+            read_text_limited(path, MAX_BASELINE_BYTES).map_err(|source| BaselineError::Read {
+                path: path.to_path_buf(),
+                source,
+            })?;
         Baseline::parse(&text, path)
     }
 

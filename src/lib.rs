@@ -6,6 +6,7 @@ pub mod baseline;
 pub mod cli;
 pub mod exit;
 pub mod github;
+pub mod input;
 pub mod inventory;
 pub mod logging;
 pub mod output;

@@ -683,15 +683,22 @@ fn twgate_yaml_in_the_working_directory_is_the_default_policy() {
     );
 }
 
-/// A server that answers every request with `status` and a Twilio-style error whose message echoes the
-/// request's Authorization header and the token itself, as a careless proxy might.
-fn echoing_server(status: u16) -> String {
+/// A plain HTTP/1.1 server on 127.0.0.1 for answers fake-twilio would never give: it serves up to
+/// `requests` connections, each answered with what `answer` returns for the request target and its
+/// Authorization header (`{base}` in the body replaced by the server's own URL). Returns that URL.
+fn tiny_server(
+    requests: usize,
+    answer: impl Fn(&str, &str) -> (String, String) + Send + 'static,
+) -> String {
     use std::io::{BufRead, BufReader, Write};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let address = listener.local_addr().expect("addr");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let own_url = base.clone();
     std::thread::spawn(move || {
-        for stream in listener.incoming().take(20).flatten() {
+        for stream in listener.incoming().take(requests).flatten() {
             let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+            let mut request_line = String::new();
+            let _ = reader.read_line(&mut request_line);
             let mut authorization = String::new();
             let mut line = String::new();
             while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
@@ -700,18 +707,29 @@ fn echoing_server(status: u16) -> String {
                 }
                 line.clear();
             }
-            let body = format!(
-                r#"{{"code":20001,"message":"invalid {ACCOUNT}:{TOKEN} ({authorization})","status":{status}}}"#
-            );
+            let target = request_line.split(' ').nth(1).unwrap_or_default();
+            let (status, body) = answer(target, &authorization);
+            let body = body.replace("{base}", &own_url);
             let mut stream = stream;
             let _ = write!(
                 stream,
-                "HTTP/1.1 {status} Echo\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
                 body.len()
             );
         }
     });
-    format!("http://{address}")
+    base
+}
+
+/// A server that answers every request with `status` and a Twilio-style error whose message echoes the
+/// request's Authorization header and the token itself, as a careless proxy might.
+fn echoing_server(status: u16) -> String {
+    tiny_server(20, move |_, authorization| {
+        let body = format!(
+            r#"{{"code":20001,"message":"invalid {ACCOUNT}:{TOKEN} ({authorization})","status":{status}}}"#
+        );
+        (format!("{status} Echo"), body)
+    })
 }
 
 #[test]
@@ -730,5 +748,127 @@ fn credentials_echoed_by_the_server_are_redacted() {
             !output.contains("Basic QUMw"),
             "Basic credentials leaked:\n{output}"
         );
+    }
+}
+
+/// A server that answers each request path (query ignored) with the JSON body `answers` gives for it,
+/// `{base}` replaced by the server's own URL, and 404 for any other path.
+fn scripted_server(answers: Vec<(String, String)>) -> String {
+    tiny_server(50, move |target, _| {
+        let path = target.split('?').next().unwrap_or_default();
+        match answers.iter().find(|(known, _)| known == path) {
+            Some((_, body)) => ("200 OK".to_string(), body.clone()),
+            None => (
+                "404 Not Found".to_string(),
+                r#"{"code":20404,"message":"not found","status":404}"#.to_string(),
+            ),
+        }
+    })
+}
+
+/// Answers for an account of one service whose `production` environment deploys `build`; `environments`
+/// is the environments page (use `{env}` for the environment object).
+fn one_build_account(environments: &str, build: &str) -> Vec<(String, String)> {
+    let environment = format!(
+        r#"{{"sid":"{}","unique_name":"production","domain_suffix":null,"domain_name":"portal-1234.twil.io","build_sid":"{}"}}"#,
+        sid("ZE", 1),
+        sid("ZB", 1)
+    );
+    vec![
+        (
+            "/v1/Services".to_string(),
+            format!(
+                r#"{{"services":[{{"sid":"{}","unique_name":"portal","friendly_name":"Portal"}}],"meta":{{"key":"services","next_page_url":null}}}}"#,
+                sid("ZS", 1)
+            ),
+        ),
+        (
+            format!("/v1/Services/{}/Environments", sid("ZS", 1)),
+            environments.replace("{env}", &environment),
+        ),
+        (
+            format!("/v1/Services/{}/Environments/page2", sid("ZS", 1)),
+            format!(
+                r#"{{"environments":[{environment}],"meta":{{"key":"environments","next_page_url":null}}}}"#
+            ),
+        ),
+        (
+            format!("/v1/Services/{}/Builds/{}", sid("ZS", 1), sid("ZB", 1)),
+            build.to_string(),
+        ),
+    ]
+}
+
+const ONE_PAGE_OF_ENVIRONMENTS: &str =
+    r#"{"environments":[{env}],"meta":{"key":"environments","next_page_url":null}}"#;
+
+fn build_json(sid_value: &str, function_versions: &str) -> String {
+    format!(
+        r#"{{"sid":"{sid_value}","status":"completed","function_versions":{function_versions},"asset_versions":[]}}"#
+    )
+}
+
+#[test]
+fn an_environment_listed_on_two_pages_is_audited_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let environments_then_again = format!(
+        r#"{{"environments":[{{env}}],"meta":{{"key":"environments","next_page_url":"{{base}}/v1/Services/{}/Environments/page2?PageToken=PT1"}}}}"#,
+        sid("ZS", 1)
+    );
+    let version = format!(
+        r#"[{{"sid":"{}","path":"/hook","visibility":"public","function_sid":"{}"}},{{"sid":"{}","path":"/hook","visibility":"public","function_sid":"{}"}}]"#,
+        sid("ZN", 1),
+        sid("ZH", 1),
+        sid("ZN", 1),
+        sid("ZH", 1)
+    );
+    let url = scripted_server(one_build_account(
+        &environments_then_again,
+        &build_json(&sid("ZB", 1), &version),
+    ));
+    let run = audit_failing_api(dir.path(), &url);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("json");
+    assert_eq!(report["summary"]["environments"], 1, "{report}");
+    assert_eq!(report["summary"]["routes"], 1, "{report}");
+}
+
+#[test]
+fn answers_that_do_not_add_up_end_the_audit_incomplete() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let public_hook = format!(
+        r#"[{{"sid":"{}","path":"/hook","visibility":"public"}}]"#,
+        sid("ZN", 1)
+    );
+    let cases = [
+        (
+            build_json(&sid("ZB", 2), &public_hook),
+            "Twilio answered with build ZB",
+        ),
+        (
+            format!(r#"{{"sid":"{}","status":"completed"}}"#, sid("ZB", 1)),
+            "missing field `function_versions`",
+        ),
+        (
+            build_json(
+                &sid("ZB", 1),
+                &format!(
+                    r#"[{{"sid":"{}","path":"@evil.example/x","visibility":"public"}}]"#,
+                    sid("ZN", 1)
+                ),
+            ),
+            "is not a route path",
+        ),
+        (
+            build_json(&sid("ZB", 1), r#"["../../Functions"]"#),
+            "is not a Twilio SID",
+        ),
+    ];
+    for (build, expected) in cases {
+        let url = scripted_server(one_build_account(ONE_PAGE_OF_ENVIRONMENTS, &build));
+        let run = audit_failing_api(dir.path(), &url);
+        assert_eq!(run.code, 3, "{build}\n{}", run.stderr);
+        assert!(run.stderr.contains(expected), "{build}\n{}", run.stderr);
+        assert!(!run.stdout.contains("twil.io@"), "{}", run.stdout);
     }
 }

@@ -10,7 +10,11 @@ use super::glob::{Case, PathGlob};
 use super::index::RuleIndex;
 use super::yaml::{self, Key, Node, Position, Value};
 use super::{AllowRule, DenyRule, Policy, PolicySource};
+use crate::input::{MIB, read_limited};
 use crate::inventory::Kind;
+
+/// The largest policy file read: a 200-rule policy is about 20 KB.
+const MAX_POLICY_BYTES: u64 = 4 * MIB;
 
 /// One thing wrong with a policy file, at its place.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,7 +91,7 @@ const DENY_KEYS: &[&str] = &["paths", "reason"];
 impl Policy {
     /// Reads and validates the policy file at `path`.
     pub fn load(path: &Path) -> Result<Policy, PolicyError> {
-        let bytes = std::fs::read(path).map_err(|source| PolicyError::Read {
+        let bytes = read_limited(path, MAX_POLICY_BYTES).map_err(|source| PolicyError::Read {
             path: path.display().to_string(),
             source,
         })?;

@@ -3,7 +3,7 @@
 //! Work starts as soon as the page naming it arrives: a service's environments as soon as its page of
 //! services is read, a build as soon as its page of environments is.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use tokio::sync::OnceCell;
@@ -40,6 +40,16 @@ pub enum CollectError {
         "--environment {0:?} matched no environment of the audited services: give an environment's unique name or domain suffix"
     )]
     UnknownEnvironment(String),
+    /// Twilio answered a build request with another build.
+    #[error("asked for build {asked} of service {service}, Twilio answered with build {answered}")]
+    WrongBuild {
+        /// The service's unique name.
+        service: String,
+        /// The build the environment names.
+        asked: String,
+        /// The build in the answer.
+        answered: String,
+    },
     /// A build lists a version SID that none of the service's functions or assets has.
     #[error(
         "build {build_sid} of service {service} lists {kind} version {version_sid}, which no {kind} of the service has"
@@ -126,15 +136,15 @@ fn names_environment(wanted: &str, unique_name: &str, suffix: Option<&str>) -> b
 pub async fn collect(client: Arc<Client>, account_sid: &str, filters: &Filters) -> Collected {
     let mut tasks = JoinSet::new();
     let mut order = Vec::new();
+    let mut seen = HashSet::new();
     let listing = client
         .for_each_page(
             client.url("/v1/Services", true),
             "services",
             |page: Vec<ServiceModel>| {
-                for service in page
-                    .into_iter()
-                    .filter(|service| filters.wants_service(service))
-                {
+                for service in page.into_iter().filter(|service| {
+                    filters.wants_service(service) && seen.insert(service.sid.clone())
+                }) {
                     order.push(service.sid.clone());
                     tasks.spawn(read_service(client.clone(), service, filters.clone()));
                 }
@@ -182,17 +192,17 @@ async fn read_service(
 ) -> Result<Service, CollectError> {
     let index = Arc::new(VersionIndex::default());
     let service_name = Arc::new(service.unique_name.clone());
-    let mut environments = Vec::new();
+    let mut environments: Vec<EnvironmentModel> = Vec::new();
+    let mut seen = HashSet::new();
     let mut builds = JoinSet::new();
     client
         .for_each_page(
             client.url(&format!("/v1/Services/{}/Environments", service.sid), true),
             "environments",
             |page: Vec<EnvironmentModel>| {
-                for environment in page
-                    .into_iter()
-                    .filter(|environment| filters.wants_environment(environment))
-                {
+                for environment in page.into_iter().filter(|environment| {
+                    filters.wants_environment(environment) && seen.insert(environment.sid.clone())
+                }) {
                     if let Some(build_sid) = environment.build_sid.clone() {
                         let (client, index, service_sid, name, position) = (
                             client.clone(),
@@ -256,7 +266,15 @@ async fn read_build(
             false,
         ))
         .await?;
+    if build.sid != build_sid {
+        return Err(CollectError::WrongBuild {
+            service: service_name.to_string(),
+            asked: build_sid.to_string(),
+            answered: build.sid,
+        });
+    }
     let mut routes = Vec::new();
+    let mut seen = HashSet::new();
     for (kind, entries) in [
         (Kind::Function, build.function_versions.unwrap_or_default()),
         (Kind::Asset, build.asset_versions.unwrap_or_default()),
@@ -276,6 +294,9 @@ async fn read_build(
                     })?
                 }
             };
+            if !seen.insert(version.sid.clone()) {
+                continue;
+            }
             let resource_sid = match kind {
                 Kind::Function => version.function_sid,
                 Kind::Asset => version.asset_sid,

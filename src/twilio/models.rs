@@ -10,6 +10,7 @@ use serde::{Deserialize, Deserializer};
 #[derive(Debug, Clone, Deserialize)]
 pub struct ServiceModel {
     /// `ZS…`
+    #[serde(deserialize_with = "sid")]
     pub sid: String,
     /// The service's unique name.
     pub unique_name: String,
@@ -22,6 +23,7 @@ pub struct ServiceModel {
 #[derive(Debug, Clone, Deserialize)]
 pub struct EnvironmentModel {
     /// `ZE…`
+    #[serde(deserialize_with = "sid")]
     pub sid: String,
     /// The environment's unique name.
     pub unique_name: String,
@@ -29,9 +31,10 @@ pub struct EnvironmentModel {
     #[serde(default)]
     pub domain_suffix: Option<String>,
     /// The domain the environment serves on.
+    #[serde(deserialize_with = "host_name")]
     pub domain_name: String,
     /// The deployed build; null when nothing is deployed.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "optional_sid")]
     pub build_sid: Option<String>,
 }
 
@@ -39,12 +42,13 @@ pub struct EnvironmentModel {
 #[derive(Debug, Clone, Deserialize)]
 pub struct BuildModel {
     /// `ZB…`
+    #[serde(deserialize_with = "sid")]
     pub sid: String,
-    /// Function versions in the build.
-    #[serde(default)]
+    /// Function versions in the build: the key must be there, its value may be null.
+    #[serde(deserialize_with = "Option::deserialize")]
     pub function_versions: Option<Vec<BuildEntry>>,
-    /// Asset versions in the build.
-    #[serde(default)]
+    /// Asset versions in the build: the key must be there, its value may be null.
+    #[serde(deserialize_with = "Option::deserialize")]
     pub asset_versions: Option<Vec<BuildEntry>>,
 }
 
@@ -71,7 +75,7 @@ impl<'de> Deserialize<'de> for BuildEntry {
             }
 
             fn visit_str<E: de::Error>(self, sid: &str) -> Result<BuildEntry, E> {
-                Ok(BuildEntry::Sid(sid.to_owned()))
+                checked_sid(sid).map(|sid| BuildEntry::Sid(sid.to_owned()))
             }
 
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<BuildEntry, A::Error> {
@@ -88,16 +92,18 @@ impl<'de> Deserialize<'de> for BuildEntry {
 #[derive(Debug, Clone, Deserialize)]
 pub struct VersionModel {
     /// `ZN…`
+    #[serde(deserialize_with = "sid")]
     pub sid: String,
-    /// The URL path.
+    /// The URL path, from `/`.
+    #[serde(deserialize_with = "route_path")]
     pub path: String,
     /// The visibility string as Twilio sent it.
     pub visibility: String,
     /// The function's SID, for function versions.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "optional_sid")]
     pub function_sid: Option<String>,
     /// The asset's SID, for asset versions.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "optional_sid")]
     pub asset_sid: Option<String>,
 }
 
@@ -105,7 +111,75 @@ pub struct VersionModel {
 #[derive(Debug, Clone, Deserialize)]
 pub struct ResourceModel {
     /// `ZH…`
+    #[serde(deserialize_with = "sid")]
     pub sid: String,
+}
+
+/// The start of a value quoted in an error, so a huge or hostile value cannot flood the message.
+fn quoted(value: &str) -> String {
+    const SHOWN: usize = 40;
+    match value.char_indices().nth(SHOWN) {
+        Some((end, _)) => format!("{:?}…", &value[..end]),
+        None => format!("{value:?}"),
+    }
+}
+
+/// A SID as Twilio writes them: letters and digits only, so it is safe inside the URLs built from it.
+fn checked_sid<E: de::Error>(sid: &str) -> Result<&str, E> {
+    if !sid.is_empty() && sid.len() <= 64 && sid.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        Ok(sid)
+    } else {
+        Err(E::custom(format!(
+            "{} is not a Twilio SID (letters and digits)",
+            quoted(sid)
+        )))
+    }
+}
+
+fn sid<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    let sid = String::deserialize(deserializer)?;
+    checked_sid(&sid)?;
+    Ok(sid)
+}
+
+fn optional_sid<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    let sid = Option::<String>::deserialize(deserializer)?;
+    if let Some(sid) = &sid {
+        checked_sid(sid)?;
+    }
+    Ok(sid)
+}
+
+/// A host name (letters, digits, `.`, `-`), so the live URLs built from it reach the host it names.
+fn host_name<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    let name = String::deserialize(deserializer)?;
+    let valid = !name.is_empty()
+        && name.len() <= 253
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
+    if valid {
+        Ok(name)
+    } else {
+        Err(de::Error::custom(format!(
+            "{} is not a host name",
+            quoted(&name)
+        )))
+    }
+}
+
+/// A route path: from `/`, with no spaces or control characters, so it cannot change the live URL's host.
+fn route_path<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    let path = String::deserialize(deserializer)?;
+    let valid = path.starts_with('/') && !path.chars().any(|c| c.is_whitespace() || c.is_control());
+    if valid {
+        Ok(path)
+    } else {
+        Err(de::Error::custom(format!(
+            "{} is not a route path (from \"/\", without spaces)",
+            quoted(&path)
+        )))
+    }
 }
 
 /// One page of a list.
@@ -251,6 +325,54 @@ mod tests {
                 String::from_utf8_lossy(body)
             );
         }
+    }
+
+    #[test]
+    fn a_build_without_its_version_lists_is_an_error() {
+        for body in [
+            &br#"{"sid":"ZB1"}"#[..],
+            br#"{"sid":"ZB1","function_versions":[]}"#,
+            br#"{"sid":"ZB1","asset_versions":[]}"#,
+        ] {
+            let error = serde_json::from_slice::<BuildModel>(body).expect_err("incomplete build");
+            assert!(error.to_string().contains("missing field"), "{error}");
+        }
+    }
+
+    #[test]
+    fn values_that_would_change_a_url_are_errors() {
+        let bad_versions = [
+            r#"{"sid":"ZN1","path":"@evil.example/x","visibility":"public"}"#,
+            r#"{"sid":"ZN1","path":"","visibility":"public"}"#,
+            r#"{"sid":"ZN1","path":"/a b","visibility":"public"}"#,
+            r#"{"sid":"../ZN1","path":"/a","visibility":"public"}"#,
+            r#"{"sid":"ZN1","path":"/a","visibility":"public","function_sid":"ZH1/../x"}"#,
+        ];
+        for body in bad_versions {
+            assert!(
+                serde_json::from_str::<VersionModel>(body).is_err(),
+                "{body}"
+            );
+        }
+        let bad_environments = [
+            r#"{"sid":"ZE1","unique_name":"a","domain_name":"evil.example/x","build_sid":null}"#,
+            r#"{"sid":"ZE1","unique_name":"a","domain_name":"a.twil.io","build_sid":"../../Services"}"#,
+            r#"{"sid":"ZE?x","unique_name":"a","domain_name":"a.twil.io","build_sid":null}"#,
+        ];
+        for body in bad_environments {
+            assert!(
+                serde_json::from_str::<EnvironmentModel>(body).is_err(),
+                "{body}"
+            );
+        }
+        let error = serde_json::from_str::<BuildModel>(
+            r#"{"sid":"ZB1","function_versions":["ZN1/../../x"],"asset_versions":[]}"#,
+        )
+        .expect_err("a bare SID with a path in it");
+        assert!(error.to_string().contains("is not a Twilio SID"), "{error}");
+        let long = format!(r#"{{"sid":"{}","unique_name":"a"}}"#, "Z-".repeat(5000));
+        let error = serde_json::from_str::<ServiceModel>(&long).expect_err("not a SID");
+        assert!(error.to_string().len() < 200, "{error}");
     }
 
     #[test]

@@ -98,12 +98,25 @@ fn parse_value(value: &Value) {
 
 /// A version object as Twilio sends it, with random values in the fields twgate reads.
 fn version_object() -> impl Strategy<Value = Value> {
-    (text(), text(), text(), prop::option::of(text())).prop_map(
-        |(sid, path, visibility, function_sid)| {
-            json!({"sid": sid, "path": path, "visibility": visibility, "function_sid": function_sid,
-                   "account_sid": "AC1", "date_created": "2024-03-05T10:00:00Z"})
-        },
+    (text(), text(), text(), prop::option::of(text())).prop_map(version_json)
+}
+
+/// A version object with a valid SID and path and any visibility: what twgate must read as sent.
+fn valid_version_object() -> impl Strategy<Value = Value> {
+    (
+        "ZN[0-9a-f]{32}",
+        "/[^\\s\\p{Cc}]{0,40}",
+        text(),
+        prop::option::of("ZH[0-9a-f]{32}"),
     )
+        .prop_map(version_json)
+}
+
+fn version_json(
+    (sid, path, visibility, function_sid): (String, String, String, Option<String>),
+) -> Value {
+    json!({"sid": sid, "path": path, "visibility": visibility, "function_sid": function_sid,
+           "account_sid": "AC1", "date_created": "2024-03-05T10:00:00Z"})
 }
 
 proptest! {
@@ -136,7 +149,7 @@ proptest! {
 
     #[test]
     fn well_formed_pages_keep_every_item_and_the_next_url(
-        versions in prop::collection::vec(version_object(), 0..12),
+        versions in prop::collection::vec(valid_version_object(), 0..12),
         next in prop::option::of("https://[a-z.]{1,12}/v1/[A-Za-z/?=&0-9]{0,30}"),
     ) {
         let body = json!({
