@@ -221,8 +221,26 @@ fn default_edge(region: &str) -> Option<&'static str> {
     }
 }
 
+/// `text` as an error may show it: any `user:password@` before the host replaced by `***@`, so a URL that
+/// fails to parse cannot echo the credentials written into it.
+fn without_userinfo(text: &str) -> String {
+    let authority_start = text.find("://").map_or(0, |scheme_end| scheme_end + 3);
+    let authority_end = text[authority_start..]
+        .find(['/', '?', '#'])
+        .map_or(text.len(), |end| authority_start + end);
+    match text[authority_start..authority_end].rfind('@') {
+        Some(at) => format!(
+            "{}***{}",
+            &text[..authority_start],
+            &text[authority_start + at..]
+        ),
+        None => text.to_string(),
+    }
+}
+
 fn parse_base(text: &str) -> Result<Url, ConfigError> {
-    let invalid = |why: &str| ConfigError::Invalid(format!("API URL \"{text}\" {why}"));
+    let shown = without_userinfo(text);
+    let invalid = |why: &str| ConfigError::Invalid(format!("API URL \"{shown}\" {why}"));
     let url = Url::parse(text).map_err(|error| invalid(&format!("is not a URL ({error})")))?;
     if !url.username().is_empty() || url.password().is_some() {
         return Err(ConfigError::Invalid(
@@ -262,6 +280,25 @@ pub(crate) fn is_loopback(host: &str) -> bool {
 mod tests {
     use super::*;
     use std::collections::HashMap;
+
+    #[test]
+    fn api_urls_that_do_not_parse_never_echo_their_credentials() {
+        for text in [
+            "http://u:hunter2@127.0.0.1:99999",
+            "u:hunter2@127.0.0.1:1",
+            "http://u:hunter2@[::1",
+            "https://hunter2@/v1",
+            "http://a:b@c:hunter2@127.0.0.1:99999/x?y",
+        ] {
+            let error = parse_base(text).expect_err(text).to_string();
+            assert!(!error.contains("hunter2"), "{text}: {error}");
+        }
+        assert_eq!(
+            without_userinfo("http://u:p@host:1/a@b"),
+            "http://***@host:1/a@b"
+        );
+        assert_eq!(without_userinfo("https://host/a@b"), "https://host/a@b");
+    }
 
     const AC: &str = "AC0123456789abcdef0123456789abcdef";
     const SK: &str = "SK0123456789abcdef0123456789abcdef";

@@ -33,8 +33,9 @@ pub struct EnvironmentModel {
     /// The domain the environment serves on.
     #[serde(deserialize_with = "host_name")]
     pub domain_name: String,
-    /// The deployed build; null when nothing is deployed.
-    #[serde(default, deserialize_with = "optional_sid")]
+    /// The deployed build; null when nothing is deployed. The key must be there: an environment without
+    /// it is not one that serves nothing.
+    #[serde(deserialize_with = "optional_sid")]
     pub build_sid: Option<String>,
 }
 
@@ -195,7 +196,8 @@ pub struct Page<T> {
 struct Meta {
     #[serde(default)]
     key: Option<String>,
-    #[serde(default)]
+    /// Required, null on the last page: a `meta` without it may be cut short, and must not end the list.
+    #[serde(deserialize_with = "Option::deserialize")]
     next_page_url: Option<String>,
 }
 
@@ -256,11 +258,17 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for Envelope<'_, T> {
         };
         while let Some(name) = map.next_key::<String>()? {
             if name == self.key {
+                if parts.items.is_some() {
+                    return Err(de::Error::custom(format!("two \"{}\" lists", self.key)));
+                }
                 let items = map.next_value().map_err(|error| {
                     de::Error::custom(format!("bad \"{}\" list: {error}", self.key))
                 })?;
                 parts.items = Some(items);
             } else if name == "meta" {
+                if parts.meta.is_some() {
+                    return Err(de::Error::custom("two \"meta\" objects"));
+                }
                 let meta = map
                     .next_value()
                     .map_err(|error| de::Error::custom(format!("bad \"meta\": {error}")))?;
@@ -318,6 +326,9 @@ mod tests {
             b"{\"meta\":{\"key\":\"other\"},\"services\":[]}",
             b"{\"meta\":{},\"services\":[{}]}",
             b"{\"meta\":{\"key\":\"services\"",
+            b"{\"meta\":{\"key\":\"services\"},\"services\":[]}",
+            br#"{"services":[{"sid":"ZS1","unique_name":"a"}],"services":[],"meta":{"next_page_url":null}}"#,
+            br#"{"services":[],"meta":{"next_page_url":"https://x/v1/Services?Page=1"},"meta":{"next_page_url":null}}"#,
         ] {
             assert!(
                 parse_page::<ServiceModel>(body, "services").is_err(),
@@ -355,6 +366,7 @@ mod tests {
             );
         }
         let bad_environments = [
+            r#"{"sid":"ZE1","unique_name":"a","domain_name":"a.twil.io"}"#,
             r#"{"sid":"ZE1","unique_name":"a","domain_name":"evil.example/x","build_sid":null}"#,
             r#"{"sid":"ZE1","unique_name":"a","domain_name":"a.twil.io","build_sid":"../../Services"}"#,
             r#"{"sid":"ZE?x","unique_name":"a","domain_name":"a.twil.io","build_sid":null}"#,
@@ -402,7 +414,7 @@ mod tests {
 
     #[test]
     fn pages_skip_unknown_fields_and_say_what_is_wrong() {
-        let body = br#"{"first":{"a":[1,{"b":null}]},"services":[{"sid":"ZS1","unique_name":"a","x":1}],"meta":{"key":"services","page":0}}"#;
+        let body = br#"{"first":{"a":[1,{"b":null}]},"services":[{"sid":"ZS1","unique_name":"a","x":1}],"meta":{"key":"services","page":0,"next_page_url":null}}"#;
         let page: Page<ServiceModel> = parse_page(body, "services").expect("valid");
         assert_eq!(page.items[0].unique_name, "a");
         assert_eq!(page.next_page_url, None);
@@ -413,9 +425,23 @@ mod tests {
             ),
             (br#"{"services":[],"meta":7}"#, "bad \"meta\""),
             (br#"{"services":[]}"#, "no \"meta\" object"),
-            (br#"{"meta":{}}"#, "no \"services\" list"),
-            (br#"{"services":[],"meta":{}} x"#, "trailing characters"),
+            (
+                br#"{"meta":{"next_page_url":null}}"#,
+                "no \"services\" list",
+            ),
+            (
+                br#"{"services":[],"meta":{"next_page_url":null}} x"#,
+                "trailing characters",
+            ),
             (b"[]", "expected a JSON object"),
+            (
+                br#"{"services":[],"meta":{}}"#,
+                "missing field `next_page_url`",
+            ),
+            (
+                br#"{"services":[],"services":[],"meta":{"next_page_url":null}}"#,
+                "two \"services\" lists",
+            ),
         ] {
             let error = parse_page::<ServiceModel>(body, "services").expect_err("malformed");
             assert!(error.contains(expected), "{error}");
