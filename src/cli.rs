@@ -147,16 +147,20 @@ pub struct ScopeArgs {
     #[arg(long = "environment", value_name = "NAME_OR_SUFFIX")]
     pub environments: Vec<String>,
     /// API requests in flight at once (1-100).
-    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=100))]
+    #[arg(long, default_value_t = 10, allow_negative_numbers = true, value_parser = clap::value_parser!(u16).range(1..=100))]
     pub concurrency: u16,
     /// Time limit of one API request, in seconds (1-600).
-    #[arg(long, default_value_t = 30, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=600))]
+    #[arg(long, default_value_t = 30, value_name = "SECONDS", allow_negative_numbers = true, value_parser = clap::builder::RangedI64ValueParser::<u64>::new().range(1..=600))]
     pub timeout: u64,
-    /// Retries of a request after 429, 5xx, timeouts and dropped connections (0-20).
-    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(0..=20))]
+    /// Retries of a request after 429, 5xx, 408, timeouts and dropped connections (0-20). Waits follow
+    /// Retry-After (at most 8 s) or back off exponentially with jitter. Beyond 429s that lower the bound
+    /// on requests in flight, the whole audit shares a budget of ten times this many retries (one back per
+    /// ten clean answers), so a failing API ends the audit instead of stalling it.
+    #[arg(long, default_value_t = 5, allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(0..=20))]
     pub max_retries: u32,
-    /// Log to standard error: -v each API request (URL, status, time, size) and retry, -vv more detail
-    /// (pages read, changes of the concurrency bound); never credentials.
+    /// Log to standard error: -v each API request (URL, status, time, size), retry and 429 that lowered
+    /// the bound on requests in flight; -vv also each page read and the bound growing back. Never
+    /// credentials.
     #[arg(short, long, action = clap::ArgAction::Count)]
     pub verbose: u8,
 }
@@ -243,5 +247,28 @@ mod tests {
     #[test]
     fn the_cli_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn numeric_options_outside_their_range_say_the_range() {
+        for (option, value, range) in [
+            ("--concurrency", "-1", "1..=100"),
+            ("--concurrency", "0", "1..=100"),
+            ("--timeout", "-1", "1..=600"),
+            ("--timeout", "601", "1..=600"),
+            ("--max-retries", "-3", "0..=20"),
+            ("--max-retries", "21", "0..=20"),
+        ] {
+            let error = Cli::try_parse_from(["twgate", "audit", option, value])
+                .expect_err(value)
+                .to_string();
+            assert!(
+                error.contains(&format!("{value} is not in {range}")),
+                "{option} {value}: {error}"
+            );
+        }
+        let cli =
+            Cli::try_parse_from(["twgate", "audit", "--timeout", "600", "--max-retries", "0"]);
+        assert!(cli.is_ok(), "the ends of the ranges are allowed");
     }
 }

@@ -872,3 +872,41 @@ fn answers_that_do_not_add_up_end_the_audit_incomplete() {
         assert!(!run.stdout.contains("twil.io@"), "{}", run.stdout);
     }
 }
+
+#[test]
+fn credentials_echoed_in_account_data_reach_no_report() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let basic = format!("{ACCOUNT}:{TOKEN}");
+    let leaky_function = format!(
+        r#"[{{"sid":"{}","path":"/{TOKEN}/calls","visibility":"public"}}]"#,
+        sid("ZN", 1)
+    );
+    let mut answers = one_build_account(
+        ONE_PAGE_OF_ENVIRONMENTS,
+        &build_json(&sid("ZB", 1), &leaky_function),
+    );
+    answers[0].1 = answers[0].1.replace(
+        r#""friendly_name":"Portal""#,
+        &format!(r#""friendly_name":"{basic}""#),
+    );
+    for format in [
+        "json", "table", "csv", "sarif", "junit", "markdown", "github",
+    ] {
+        let url = scripted_server(answers.clone());
+        let run = twgate(
+            dir.path(),
+            &["audit", "-vv", "--api-url", &url, "--format", format],
+            &[
+                ("TWILIO_ACCOUNT_SID", ACCOUNT),
+                ("TWILIO_AUTH_TOKEN", TOKEN),
+            ],
+        );
+        assert_eq!(run.code, 1, "{format}: {}", run.stderr);
+        let output = run.all_output();
+        assert!(
+            !output.contains(TOKEN),
+            "{format} leaked the token:\n{output}"
+        );
+        assert!(output.contains("/***/calls"), "{format}:\n{output}");
+    }
+}

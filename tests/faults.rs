@@ -635,7 +635,11 @@ fn a_redirect_to_another_origin_is_not_followed() {
             )
         },
         &FAST,
-        &["Twilio answered HTTP 307 for GET http://", "/Builds/ZB"],
+        &[
+            "Twilio answered HTTP 307 for GET http://",
+            "/Builds/ZB",
+            "/v1/Services: twgate never follows redirects",
+        ],
     );
 }
 

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use reqwest::header::{ACCEPT, AUTHORIZATION};
+use reqwest::header::{ACCEPT, AUTHORIZATION, LOCATION};
 use reqwest::{StatusCode, Url};
 use serde::de::DeserializeOwned;
 use tracing::{debug, info};
@@ -89,6 +89,20 @@ pub enum ApiError {
         /// How many times the request was sent.
         attempts: u32,
     },
+    /// A redirect, which is never followed, so that credentials go to the configured API origin only.
+    #[error(
+        "Twilio answered HTTP {status} for GET {url}{target}: twgate never follows redirects, so that \
+         credentials go to the configured API origin only; check --api-url, TWILIO_REGION and TWILIO_EDGE",
+        target = redirect_target(.location)
+    )]
+    Redirected {
+        /// The request URL.
+        url: String,
+        /// The HTTP status (3xx).
+        status: u16,
+        /// Where the answer pointed, if it said.
+        location: Option<String>,
+    },
     /// The request could not be sent or its answer not received.
     #[error("could not reach Twilio at GET {url}: {detail}{retried}", retried = retried(*.attempts))]
     Network {
@@ -135,6 +149,23 @@ fn twilio_code(code: Option<u64>, message: &Option<String>) -> String {
         (None, Some(message)) => format!(": {message}"),
         (None, None) => String::new(),
     }
+}
+
+/// "1 request" or "N requests".
+fn requests(count: usize) -> String {
+    if count == 1 {
+        "1 request".to_string()
+    } else {
+        format!("{count} requests")
+    }
+}
+
+/// ", a redirect to LOCATION" (control characters escaped) when the answer named one, else nothing.
+fn redirect_target(location: &Option<String>) -> String {
+    location
+        .as_ref()
+        .map(|target| format!(", a redirect to {}", target.escape_debug()))
+        .unwrap_or_default()
 }
 
 /// " (after N attempts)" when a request was sent more than once, else nothing.
@@ -227,13 +258,13 @@ impl Client {
         self.retries.load(Ordering::Relaxed)
     }
 
-    /// Fetches and parses one JSON resource.
+    /// Fetches and parses one JSON resource, any echo of the credentials in it replaced by `***`.
     pub async fn get<T: DeserializeOwned>(&self, url: &Url) -> Result<T, ApiError> {
         let body = self
             .fetch(url)
             .await
             .map_err(|error| self.redacted(error))?;
-        serde_json::from_slice(&body).map_err(|error| {
+        serde_json::from_slice(&self.options.credentials.redact_bytes(&body)).map_err(|error| {
             self.redacted(ApiError::Malformed {
                 url: url.to_string(),
                 detail: error.to_string(),
@@ -242,6 +273,7 @@ impl Client {
     }
 
     /// Reads every page of the list at `first`, calling `each_page` with each page's items as they arrive.
+    /// Any echo of the credentials in a page is replaced by `***` before it is parsed.
     pub async fn for_each_page<T: DeserializeOwned>(
         &self,
         first: Url,
@@ -275,10 +307,11 @@ impl Client {
                 });
             }
             let body = self.fetch(&url).await?;
-            let page: Page<T> = parse_page(&body, key).map_err(|detail| ApiError::Malformed {
-                url: url.to_string(),
-                detail,
-            })?;
+            let page: Page<T> = parse_page(&self.options.credentials.redact_bytes(&body), key)
+                .map_err(|detail| ApiError::Malformed {
+                    url: url.to_string(),
+                    detail,
+                })?;
             debug!(
                 "{}: {} {key}{}",
                 self.options.credentials.redact(url.as_str()),
@@ -344,6 +377,15 @@ impl Client {
                 code,
                 message: clean_option(message),
                 attempts,
+            },
+            ApiError::Redirected {
+                url,
+                status,
+                location,
+            } => ApiError::Redirected {
+                url: clean(url),
+                status,
+                location: clean_option(location),
             },
             ApiError::Network {
                 url,
@@ -484,6 +526,10 @@ impl Client {
         };
         let status = response.status();
         let retry_after = retry_after(response.headers());
+        let location = response
+            .headers()
+            .get(LOCATION)
+            .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned());
         let mut body = Vec::new();
         loop {
             match response.chunk().await {
@@ -507,7 +553,10 @@ impl Client {
         let charge = if status == StatusCode::TOO_MANY_REQUESTS {
             match permit.throttled(retry_after) {
                 Throttle::Lowered(limit) => {
-                    info!("Twilio answered 429: at most {limit} requests in flight from now on");
+                    info!(
+                        "Twilio answered 429: at most {} in flight from now on",
+                        requests(limit)
+                    );
                     Charge::Request
                 }
                 Throttle::AtFloor => Charge::RequestAndBudget,
@@ -515,7 +564,7 @@ impl Client {
             }
         } else {
             if let Some(limit) = permit.answered() {
-                debug!("at most {limit} requests in flight from now on");
+                debug!("at most {} in flight from now on", requests(limit));
             }
             Charge::RequestAndBudget
         };
@@ -534,6 +583,11 @@ impl Client {
                 variables: credentials.variables(),
             }),
             StatusCode::FORBIDDEN => Attempt::Fail(ApiError::Forbidden { url, code, message }),
+            _ if status.is_redirection() => Attempt::Fail(ApiError::Redirected {
+                url,
+                status: status.as_u16(),
+                location,
+            }),
             _ if is_transient_status(status) => Attempt::Retry {
                 error: ApiError::Status {
                     url,

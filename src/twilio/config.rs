@@ -1,7 +1,9 @@
 //! Where to reach Twilio and with which credentials, read from the environment the Twilio CLI uses.
 
+use std::borrow::Cow;
 use std::fmt;
 
+use memchr::memmem;
 use reqwest::Url;
 
 /// A secret (a Twilio auth token or API key secret, a GitHub token) that never prints itself.
@@ -120,16 +122,22 @@ impl Credentials {
     /// `text` with every form of the secret a server could echo replaced by `***`: the secret itself and
     /// the Basic-auth value (base64 of `username:secret`, with or without padding).
     pub fn redact(&self, text: &str) -> String {
+        String::from_utf8_lossy(&self.redact_bytes(text.as_bytes())).into_owned()
+    }
+
+    /// `bytes` (an API answer) with every form of the secret replaced by `***`, as [`Credentials::redact`];
+    /// borrowed unchanged when none is there, so an answer is only copied when it echoes the secret.
+    pub fn redact_bytes<'a>(&self, bytes: &'a [u8]) -> Cow<'a, [u8]> {
         let secret = self.secret.expose();
         if secret.is_empty() {
-            return text.to_string();
+            return Cow::Borrowed(bytes);
         }
         let basic = base64(format!("{}:{secret}", self.username).as_bytes());
         let unpadded = basic.trim_end_matches('=').to_string();
         [basic, unpadded, secret.to_string()]
             .iter()
-            .fold(text.to_string(), |redacted, form| {
-                redacted.replace(form.as_str(), "***")
+            .fold(Cow::Borrowed(bytes), |redacted, form| {
+                replace_all(redacted, form.as_bytes(), b"***")
             })
     }
 
@@ -141,6 +149,24 @@ impl Credentials {
             "TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN"
         }
     }
+}
+
+/// `haystack` with every occurrence of `needle` replaced by `replacement`, copied only when there is one.
+fn replace_all<'a>(haystack: Cow<'a, [u8]>, needle: &[u8], replacement: &[u8]) -> Cow<'a, [u8]> {
+    let finder = memmem::Finder::new(needle);
+    let mut matches = finder.find_iter(&haystack).peekable();
+    if matches.peek().is_none() {
+        return haystack;
+    }
+    let mut out = Vec::with_capacity(haystack.len());
+    let mut copied_up_to = 0;
+    for start in matches {
+        out.extend_from_slice(&haystack[copied_up_to..start]);
+        out.extend_from_slice(replacement);
+        copied_up_to = start + needle.len();
+    }
+    out.extend_from_slice(&haystack[copied_up_to..]);
+    Cow::Owned(out)
 }
 
 /// Standard base64 with padding (RFC 4648), as HTTP Basic auth encodes credentials.
@@ -414,6 +440,22 @@ mod tests {
             "{redacted}"
         );
         assert!(redacted.contains(AC), "the SID is not secret");
+    }
+
+    #[test]
+    fn answers_are_copied_only_when_they_echo_the_secret() {
+        let creds = Credentials {
+            account_sid: AC.into(),
+            username: AC.into(),
+            secret: Secret::new("tok3n"),
+        };
+        let clean = br#"{"path":"/calls"}"#;
+        assert!(matches!(creds.redact_bytes(clean), Cow::Borrowed(_)));
+        assert_eq!(
+            creds.redact_bytes(b"tok3ntok3n/tok3").as_ref(),
+            b"******/tok3"
+        );
+        assert_eq!(creds.redact("été tok3n"), "été ***");
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::error::Error;
 use std::hash::{BuildHasher, Hasher};
 use std::io::ErrorKind;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use reqwest::StatusCode;
 
@@ -59,16 +59,22 @@ pub fn is_transient_network(error: &reqwest::Error) -> bool {
     false
 }
 
-/// `Retry-After` in seconds, when the server sent one (capped, so a hostile value cannot stall the audit).
+/// How long `Retry-After` asks to wait, when the server sent one: in seconds or as an HTTP date (a date
+/// already past is no wait). Capped at [`BACKOFF_CAP`], so a hostile value cannot stall the audit.
 pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    let seconds: u64 = headers
+    let text = headers
         .get(reqwest::header::RETRY_AFTER)?
         .to_str()
         .ok()?
-        .trim()
-        .parse()
-        .ok()?;
-    Some(Duration::from_secs(seconds).min(BACKOFF_CAP))
+        .trim();
+    let wait = match text.parse::<u64>() {
+        Ok(seconds) => Duration::from_secs(seconds),
+        Err(_) => httpdate::parse_http_date(text)
+            .ok()?
+            .duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    };
+    Some(wait.min(BACKOFF_CAP))
 }
 
 /// Exponential backoff with full jitter: a random wait between zero and `BACKOFF_BASE * 2^(attempt-1)`.
@@ -166,7 +172,7 @@ mod tests {
     }
 
     #[test]
-    fn retry_after_is_read_in_seconds_and_capped() {
+    fn retry_after_is_read_in_seconds_or_as_a_date_and_capped() {
         let mut headers = reqwest::header::HeaderMap::new();
         assert_eq!(retry_after(&headers), None);
         headers.insert(reqwest::header::RETRY_AFTER, "2".parse().expect("valid"));
@@ -180,7 +186,24 @@ mod tests {
             reqwest::header::RETRY_AFTER,
             "Wed, 21 Oct 2015 07:28:00 GMT".parse().expect("valid"),
         );
-        assert_eq!(retry_after(&headers), None);
+        assert_eq!(retry_after(&headers), Some(Duration::ZERO), "a date past");
+        let in_an_hour = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(3600));
+        headers.insert(
+            reqwest::header::RETRY_AFTER,
+            in_an_hour.parse().expect("valid"),
+        );
+        assert_eq!(retry_after(&headers), Some(BACKOFF_CAP));
+        let soon = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(4));
+        headers.insert(reqwest::header::RETRY_AFTER, soon.parse().expect("valid"));
+        let wait = retry_after(&headers).expect("a date");
+        assert!(
+            wait > Duration::from_secs(2) && wait <= Duration::from_secs(4),
+            "{wait:?}"
+        );
+        for junk in ["soon", "-1", "1.5", "Wed, 99 Oct 2015 07:28:00 GMT"] {
+            headers.insert(reqwest::header::RETRY_AFTER, junk.parse().expect("valid"));
+            assert_eq!(retry_after(&headers), None, "{junk}");
+        }
     }
 
     #[test]
