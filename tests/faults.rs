@@ -747,3 +747,24 @@ fn an_incomplete_audit_still_reports_every_service_it_could_read() {
         .collect();
     assert_eq!(paths, ["/data-1.json", "/data-3.json"]);
 }
+
+#[test]
+fn a_failed_build_loses_only_its_own_environment() {
+    // svc-1's two environments deploy the same build; the first read of it is forbidden, the second is
+    // read and reported, and the summary counts what was read.
+    let outcome = audit_under(
+        &data_services(&[(1, 2), (2, 1)]),
+        |_| inject(nth(1, BUILDS), status(403, None)),
+        &FAST,
+    );
+    assert_incomplete(&outcome, &["403"]);
+    let summary = &outcome.report["summary"];
+    assert_eq!(summary["services"], 2, "{summary}");
+    assert_eq!(summary["environments"], 3, "{summary}");
+    let results = outcome.report["results"].as_array().expect("results");
+    assert_eq!(results.len(), 2, "{results:?}");
+    assert!(
+        results.iter().any(|r| r["path"] == "/data-1.json"),
+        "{results:?}"
+    );
+}

@@ -155,11 +155,11 @@ pub async fn collect(client: Arc<Client>, account_sid: &str, filters: &Filters) 
     let mut services = HashMap::new();
     while let Some(joined) = tasks.join_next().await {
         match joined {
-            Ok(Ok(service)) => {
+            Ok((service, failure)) => {
+                if let Some(failure) = failure {
+                    error.get_or_insert(failure);
+                }
                 services.insert(service.sid.clone(), service);
-            }
-            Ok(Err(failure)) => {
-                error.get_or_insert(failure);
             }
             Err(join_error) if join_error.is_cancelled() => {}
             Err(join_error) => std::panic::resume_unwind(join_error.into_panic()),
@@ -185,17 +185,19 @@ struct VersionIndex {
     assets: OnceCell<HashMap<String, VersionModel>>,
 }
 
+/// Reads one service: its environments and their builds. When a request fails, the service keeps every
+/// environment and build that was read, and the first failure is returned beside it.
 async fn read_service(
     client: Arc<Client>,
     service: ServiceModel,
     filters: Filters,
-) -> Result<Service, CollectError> {
+) -> (Service, Option<CollectError>) {
     let index = Arc::new(VersionIndex::default());
     let service_name = Arc::new(service.unique_name.clone());
     let mut environments: Vec<EnvironmentModel> = Vec::new();
     let mut seen = HashSet::new();
     let mut builds = JoinSet::new();
-    client
+    let listing = client
         .for_each_page(
             client.url(&format!("/v1/Services/{}/Environments", service.sid), true),
             "environments",
@@ -221,18 +223,22 @@ async fn read_service(
                 }
             },
         )
-        .await?;
+        .await;
+    let mut error = listing.err().map(CollectError::from);
     let mut routes_by_position = HashMap::new();
     while let Some(joined) = builds.join_next().await {
         match joined {
-            Ok((position, routes)) => {
-                routes_by_position.insert(position, routes?);
+            Ok((position, Ok(routes))) => {
+                routes_by_position.insert(position, routes);
+            }
+            Ok((_, Err(failure))) => {
+                error.get_or_insert(failure);
             }
             Err(join_error) if join_error.is_cancelled() => {}
             Err(join_error) => std::panic::resume_unwind(join_error.into_panic()),
         }
     }
-    Ok(Service {
+    let read = Service {
         friendly_name: service
             .friendly_name
             .unwrap_or_else(|| service.unique_name.clone()),
@@ -250,7 +256,8 @@ async fn read_service(
             .collect(),
         sid: service.sid,
         unique_name: service.unique_name,
-    })
+    };
+    (read, error)
 }
 
 async fn read_build(
