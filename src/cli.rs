@@ -155,7 +155,8 @@ pub struct ScopeArgs {
     /// Retries of a request after 429, 5xx, 408, timeouts and dropped connections (0-20). Waits follow
     /// Retry-After (at most 8 s) or back off exponentially with jitter. Beyond 429s that lower the bound
     /// on requests in flight, the whole audit shares a budget of ten times this many retries (one back per
-    /// ten clean answers), so a failing API ends the audit instead of stalling it.
+    /// ten clean answers); once it is spent nothing more is sent, so a failing API ends the audit
+    /// instead of stalling it.
     #[arg(long, default_value_t = 5, allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(0..=20))]
     pub max_retries: u32,
     /// Log to standard error: -v each API request (URL, status, time, size), retry and 429 that lowered

@@ -876,37 +876,109 @@ fn answers_that_do_not_add_up_end_the_audit_incomplete() {
 #[test]
 fn credentials_echoed_in_account_data_reach_no_report() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let basic = format!("{ACCOUNT}:{TOKEN}");
-    let leaky_function = format!(
-        r#"[{{"sid":"{}","path":"/{TOKEN}/calls","visibility":"public"}}]"#,
-        sid("ZN", 1)
-    );
-    let mut answers = one_build_account(
-        ONE_PAGE_OF_ENVIRONMENTS,
-        &build_json(&sid("ZB", 1), &leaky_function),
-    );
-    answers[0].1 = answers[0].1.replace(
-        r#""friendly_name":"Portal""#,
-        &format!(r#""friendly_name":"{basic}""#),
-    );
-    for format in [
-        "json", "table", "csv", "sarif", "junit", "markdown", "github",
-    ] {
-        let url = scripted_server(answers.clone());
+    let escaped: String = TOKEN
+        .chars()
+        .map(|c| format!("\\u{:04x}", c as u32))
+        .collect();
+    for echo in [TOKEN.to_string(), escaped] {
+        let leaky_function = format!(
+            r#"[{{"sid":"{}","path":"/{echo}/calls","visibility":"public"}}]"#,
+            sid("ZN", 1)
+        );
+        let mut answers = one_build_account(
+            ONE_PAGE_OF_ENVIRONMENTS,
+            &build_json(&sid("ZB", 1), &leaky_function),
+        );
+        answers[0].1 = answers[0].1.replace(
+            r#""friendly_name":"Portal""#,
+            &format!(r#""friendly_name":"{ACCOUNT}:{echo}""#),
+        );
+        for format in [
+            "json", "table", "csv", "sarif", "junit", "markdown", "github",
+        ] {
+            let url = scripted_server(answers.clone());
+            let run = twgate(
+                dir.path(),
+                &["audit", "-vv", "--api-url", &url, "--format", format],
+                &[
+                    ("TWILIO_ACCOUNT_SID", ACCOUNT),
+                    ("TWILIO_AUTH_TOKEN", TOKEN),
+                ],
+            );
+            assert_eq!(run.code, 1, "{format}: {}", run.stderr);
+            let output = run.all_output();
+            assert!(
+                !output.contains(TOKEN),
+                "{format} leaked the token:\n{output}"
+            );
+            assert!(output.contains("/***/calls"), "{format}:\n{output}");
+        }
+    }
+}
+
+#[test]
+fn api_text_cannot_forge_lines_or_drive_the_terminal() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for status in ["404 Not Found", "503 Unavailable"] {
+        let url = tiny_server(20, move |_, _| {
+            let body = r#"{"code":20404,"message":"x\n::error title=twgate::forged\r\u001b[2J\u0007","status":404}"#;
+            (status.to_string(), body.to_string())
+        });
         let run = twgate(
             dir.path(),
-            &["audit", "-vv", "--api-url", &url, "--format", format],
+            &[
+                "audit",
+                "-v",
+                "--api-url",
+                &url,
+                "--format",
+                "github",
+                "--max-retries",
+                "1",
+            ],
             &[
                 ("TWILIO_ACCOUNT_SID", ACCOUNT),
                 ("TWILIO_AUTH_TOKEN", TOKEN),
             ],
         );
-        assert_eq!(run.code, 1, "{format}: {}", run.stderr);
+        assert_eq!(run.code, 3, "{}", run.stderr);
         let output = run.all_output();
         assert!(
-            !output.contains(TOKEN),
-            "{format} leaked the token:\n{output}"
+            !output
+                .lines()
+                .any(|line| line.starts_with("::error title=twgate::forged")),
+            "{output}"
         );
-        assert!(output.contains("/***/calls"), "{format}:\n{output}");
+        assert!(!output.contains(['\u{1b}', '\u{7}', '\r']), "{output:?}");
+        assert!(
+            run.stderr
+                .contains(r"x\n::error title=twgate::forged\r\u{1b}[2J\u{7}"),
+            "{}",
+            run.stderr
+        );
+    }
+}
+
+#[test]
+fn an_answer_that_is_not_json_says_so() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (body, expected) in [
+        (
+            "<html><body>Proxy login</body></html>",
+            "the answer is not JSON: it starts with \"<html><body>Proxy login</body></html>\"",
+        ),
+        ("  \n", "the answer is empty, not JSON"),
+        ("{\"services\":[", "EOF while parsing"),
+    ] {
+        let url = tiny_server(5, move |_, _| ("200 OK".to_string(), body.to_string()));
+        let run = audit_failing_api(dir.path(), &url);
+        assert_eq!(run.code, 3, "{}", run.stderr);
+        assert!(
+            run.stderr
+                .contains(&format!("unexpected answer from GET {url}/v1/Services")),
+            "{}",
+            run.stderr
+        );
+        assert!(run.stderr.contains(expected), "{}", run.stderr);
     }
 }

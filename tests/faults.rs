@@ -272,6 +272,15 @@ fn injected(outcome: &Outcome, fault: &str) -> usize {
         .count()
 }
 
+/// How many requests the fake got whose path `matches`.
+fn sent(outcome: &Outcome, matches: impl Fn(&str) -> bool) -> usize {
+    outcome
+        .requests
+        .iter()
+        .filter(|request| matches(&request.path))
+        .count()
+}
+
 // ---- Faults a correct client rides out ----
 
 #[test]
@@ -540,7 +549,12 @@ fn a_build_that_never_answers_in_time() {
             timeout: "1",
             ..FAST
         },
-        &["/Builds/ZB", "timed out", "(after 2 attempts)"],
+        &[
+            "/Builds/ZB",
+            "timed out",
+            "(no complete answer within --timeout 1 s)",
+            "(after 2 attempts)",
+        ],
     );
 }
 
@@ -561,7 +575,7 @@ fn a_body_slower_than_the_timeout() {
             timeout: "1",
             ..FAST
         },
-        &["/Builds/ZB", "timed out"],
+        &["/Builds/ZB", "(no complete answer within --timeout 1 s)"],
     );
 }
 
@@ -602,14 +616,7 @@ fn a_next_page_on_another_origin_is_not_followed() {
             "not on the API origin",
         ],
     );
-    assert_eq!(
-        outcome
-            .requests
-            .iter()
-            .filter(|r| r.path == SERVICES)
-            .count(),
-        1
-    );
+    assert_eq!(sent(&outcome, |path| path == SERVICES), 1);
 }
 
 #[test]
@@ -714,11 +721,7 @@ fn a_failing_api_spends_the_audits_retry_budget() {
             "giving up: the audit's budget of 200 retries is spent",
         ],
     );
-    let builds_sent = outcome
-        .requests
-        .iter()
-        .filter(|r| r.path.contains("/Builds/"))
-        .count();
+    let builds_sent = sent(&outcome, |path| path.contains("/Builds/"));
     assert!(
         builds_sent <= 30 + 200 + 10,
         "first tries + the budget + at most one retry in flight per slot of --concurrency 10: {builds_sent}"
@@ -766,5 +769,28 @@ fn a_failed_build_loses_only_its_own_environment() {
     assert!(
         results.iter().any(|r| r["path"] == "/data-1.json"),
         "{results:?}"
+    );
+}
+
+#[test]
+fn once_the_retry_budget_is_spent_nothing_more_is_sent() {
+    // 60 services whose environments always fail, each request allowed one retry: the audit's budget of
+    // 10 retries is spent within the first few rounds, and the environments not yet asked for never are.
+    let shapes: Vec<(u32, u32)> = (1..=60).map(|s| (s, 1)).collect();
+    let outcome = audit_paged_under(
+        &data_services(&shapes),
+        Some(100),
+        |_| inject(path(ENVIRONMENTS), status(503, Some(0))),
+        &Limits {
+            max_retries: "1",
+            ..FAST
+        },
+    );
+    assert_incomplete(&outcome, &["HTTP 503", "/Environments"]);
+    let environments_sent = sent(&outcome, |path| path.ends_with("/Environments"));
+    assert!(
+        environments_sent <= 10 + 10 + 10,
+        "first tries before the budget ran out, its 10 retries, and at most --concurrency 10 in flight \
+         when it did: {environments_sent}"
     );
 }

@@ -1,5 +1,6 @@
 //! The CSV report: one row per route, starting with the columns of the Relay Hawk scanner's CSV
-//! (`type,url,path,SID,service_name,service_sid`), with spreadsheet formula injection neutralised.
+//! (`type,url,path,SID,service_name,service_sid`), with spreadsheet formula injection neutralised; an
+//! incomplete audit ends with a row of type `error`, verdict `incomplete`, saying why.
 
 use std::io::{self, Write};
 
@@ -51,6 +52,15 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             ],
         )?;
     }
+    if !report.complete {
+        let why = report.error.as_deref().unwrap_or("the audit stopped early");
+        let reason = format!("the audit is incomplete, so there is no verdict: {why}");
+        let mut row = [""; HEADER.len()];
+        row[0] = "error";
+        row[8] = "incomplete";
+        row[10] = &reason;
+        write_row(out, row)?;
+    }
     Ok(())
 }
 
@@ -97,6 +107,19 @@ mod tests {
         assert_eq!(cell("a,b"), "\"a,b\"");
         assert_eq!(cell("line\nbreak"), "\"line\nbreak\"");
         assert_eq!(cell("/plain/path"), "/plain/path");
+    }
+
+    #[test]
+    fn an_incomplete_audit_ends_with_an_error_row() {
+        let report = fixtures::incomplete_report("HTTP 503, for GET x");
+        let text = render(&report);
+        assert_eq!(text.lines().count(), 2 + report.results.len());
+        assert!(
+            text.ends_with(
+                "error,,,,,,,,incomplete,,\"the audit is incomplete, so there is no verdict: HTTP 503, for GET x\",,,\r\n"
+            ),
+            "{text}"
+        );
     }
 
     #[test]

@@ -184,9 +184,8 @@ mod tests {
 
     #[test]
     fn an_incomplete_audit_is_an_error_annotation() {
-        let mut report = fixtures::report();
-        report.complete = false;
-        report.error = Some("HTTP 500 from https://serverless.twilio.com/v1/Services".into());
+        let report =
+            fixtures::incomplete_report("HTTP 500 from https://serverless.twilio.com/v1/Services");
         let text = render(&report);
         assert!(text.starts_with("::error title=twgate%3A audit incomplete::The audit stopped early, so there is no verdict (exit 3): HTTP 500 from https://serverless.twilio.com/v1/Services\n"), "{text}");
         assert!(text.ends_with("(--fail-on any)\n"));

@@ -135,9 +135,7 @@ mod tests {
 
     #[test]
     fn an_incomplete_audit_is_an_error() {
-        let mut report = fixtures::report();
-        report.complete = false;
-        report.error = Some("HTTP 503".into());
+        let report = fixtures::incomplete_report("HTTP 503");
         let text = render(&report);
         assert!(text.contains("errors=\"1\""), "{text}");
         assert!(text.contains(

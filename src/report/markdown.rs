@@ -332,9 +332,8 @@ mod tests {
 
     #[test]
     fn an_incomplete_report_says_what_went_wrong() {
-        let mut report = fixtures::report();
-        report.complete = false;
-        report.error = Some("HTTP 503 from https://serverless.twilio.com/v1/Services".into());
+        let report =
+            fixtures::incomplete_report("HTTP 503 from https://serverless.twilio.com/v1/Services");
         let text = render(&report);
         assert!(text.starts_with("## twgate: audit incomplete, no verdict"));
         assert!(text.contains("HTTP 503 from https://serverless"), "{text}");

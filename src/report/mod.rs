@@ -516,6 +516,14 @@ pub(crate) mod fixtures {
         }
     }
 
+    /// [`report`] of an audit that stopped early because of `error`.
+    pub fn incomplete_report(error: &str) -> Report {
+        let mut report = report();
+        report.complete = false;
+        report.error = Some(error.into());
+        report
+    }
+
     /// A report with a violation, an allowed route, protected/private/unknown routes and an expired rule.
     pub fn report() -> Report {
         let inventory = Inventory {

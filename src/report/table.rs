@@ -167,9 +167,7 @@ mod tests {
 
     #[test]
     fn an_incomplete_report_says_so_and_never_passes() {
-        let mut report = fixtures::report();
-        report.complete = false;
-        report.error = Some("could not reach Twilio".into());
+        let report = fixtures::incomplete_report("could not reach Twilio");
         let text = render(&report);
         assert!(text.contains("INCOMPLETE: the audit stopped early: could not reach Twilio"));
         assert!(text.ends_with("INCOMPLETE: not every service was read, so this is not a pass.\n"));

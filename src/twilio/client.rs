@@ -11,7 +11,7 @@ use reqwest::{StatusCode, Url};
 use serde::de::DeserializeOwned;
 use tracing::{debug, info};
 
-use super::config::Credentials;
+use super::config::{Credentials, Redactor};
 use super::limiter::{Limiter, Throttle};
 use super::models::{ErrorBody, Page, parse_page};
 use super::retry::{RetryBudget, backoff, is_transient_network, is_transient_status, retry_after};
@@ -137,6 +137,12 @@ pub enum ApiError {
         /// The budget the audit started with, in retries.
         budget: u32,
     },
+    /// A request not sent because the audit had given up: its retry budget was spent.
+    #[error("GET {url} was not sent: the audit gave up when its retry budget was spent")]
+    NotSent {
+        /// The request URL.
+        url: String,
+    },
     /// The HTTP client could not be set up.
     #[error("cannot set up the HTTP client: {0}")]
     Setup(String),
@@ -151,6 +157,25 @@ fn twilio_code(code: Option<u64>, message: &Option<String>) -> String {
     }
 }
 
+/// The error for an answer to `url` that is not what the API documents: `detail` says what is wrong, and
+/// an answer that is not JSON at all (a proxy's HTML page, say) is named as such with its start.
+fn malformed(url: &Url, body: &[u8], detail: String) -> ApiError {
+    let text = String::from_utf8_lossy(body);
+    let start = text.trim_start();
+    let detail = if start.starts_with(['{', '[']) {
+        detail
+    } else if start.is_empty() {
+        "the answer is empty, not JSON".to_string()
+    } else {
+        let shown: String = start.chars().take(40).collect();
+        format!("the answer is not JSON: it starts with \"{shown}\"")
+    };
+    ApiError::Malformed {
+        url: url.to_string(),
+        detail,
+    }
+}
+
 /// "1 request" or "N requests".
 fn requests(count: usize) -> String {
     if count == 1 {
@@ -160,11 +185,11 @@ fn requests(count: usize) -> String {
     }
 }
 
-/// ", a redirect to LOCATION" (control characters escaped) when the answer named one, else nothing.
+/// ", a redirect to LOCATION" when the answer named one, else nothing.
 fn redirect_target(location: &Option<String>) -> String {
     location
         .as_ref()
-        .map(|target| format!(", a redirect to {}", target.escape_debug()))
+        .map(|target| format!(", a redirect to {target}"))
         .unwrap_or_default()
 }
 
@@ -184,6 +209,7 @@ pub struct Client {
     options: ClientOptions,
     limiter: Limiter,
     budget: RetryBudget,
+    redactor: Redactor,
     requests: AtomicU64,
     retries: AtomicU64,
 }
@@ -229,6 +255,7 @@ impl Client {
             http,
             limiter: Limiter::new(options.concurrency),
             budget: RetryBudget::for_max_retries(options.max_retries),
+            redactor: options.credentials.redactor(),
             options,
             requests: AtomicU64::new(0),
             retries: AtomicU64::new(0),
@@ -248,6 +275,11 @@ impl Client {
         url
     }
 
+    /// What replaces echoes of the credentials by `***`, for everything read from the API.
+    pub fn redactor(&self) -> &Redactor {
+        &self.redactor
+    }
+
     /// Requests whose answer the audit used: one per page or resource read, retries not counted.
     pub fn request_count(&self) -> u64 {
         self.requests.load(Ordering::Relaxed)
@@ -258,22 +290,17 @@ impl Client {
         self.retries.load(Ordering::Relaxed)
     }
 
-    /// Fetches and parses one JSON resource, any echo of the credentials in it replaced by `***`.
+    /// Fetches and parses one JSON resource.
     pub async fn get<T: DeserializeOwned>(&self, url: &Url) -> Result<T, ApiError> {
         let body = self
             .fetch(url)
             .await
             .map_err(|error| self.redacted(error))?;
-        serde_json::from_slice(&self.options.credentials.redact_bytes(&body)).map_err(|error| {
-            self.redacted(ApiError::Malformed {
-                url: url.to_string(),
-                detail: error.to_string(),
-            })
-        })
+        serde_json::from_slice(&body)
+            .map_err(|error| self.redacted(malformed(url, &body, error.to_string())))
     }
 
     /// Reads every page of the list at `first`, calling `each_page` with each page's items as they arrive.
-    /// Any echo of the credentials in a page is replaced by `***` before it is parsed.
     pub async fn for_each_page<T: DeserializeOwned>(
         &self,
         first: Url,
@@ -307,14 +334,11 @@ impl Client {
                 });
             }
             let body = self.fetch(&url).await?;
-            let page: Page<T> = parse_page(&self.options.credentials.redact_bytes(&body), key)
-                .map_err(|detail| ApiError::Malformed {
-                    url: url.to_string(),
-                    detail,
-                })?;
+            let page: Page<T> =
+                parse_page(&body, key).map_err(|detail| malformed(&url, &body, detail))?;
             debug!(
                 "{}: {} {key}{}",
-                self.options.credentials.redact(url.as_str()),
+                self.redactor.text(url.as_str()),
                 page.items.len(),
                 if page.next_page_url.is_some() {
                     ", and a next page"
@@ -343,10 +367,9 @@ impl Client {
         Ok(all)
     }
 
-    /// `error` with anything the server echoed of the credentials replaced by `***`.
+    /// `error` as twgate may print it: every text in it [`Client::shown`].
     fn redacted(&self, error: ApiError) -> ApiError {
-        let credentials = &self.options.credentials;
-        let clean = |text: String| credentials.redact(&text);
+        let clean = |text: String| self.shown(&text);
         let clean_option = |text: Option<String>| text.map(clean);
         match error {
             ApiError::Unauthorized {
@@ -408,6 +431,7 @@ impl Client {
                 last: Box::new(self.redacted(*last)),
                 budget,
             },
+            ApiError::NotSent { url } => ApiError::NotSent { url: clean(url) },
             ApiError::Setup(detail) => ApiError::Setup(clean(detail)),
         }
     }
@@ -456,7 +480,7 @@ impl Client {
                     let wait = wait.unwrap_or_else(|| backoff(charged_retries.max(1)));
                     info!(
                         "retrying GET {} in {} ms ({}): {}",
-                        self.options.credentials.redact(url.as_str()),
+                        self.redactor.text(url.as_str()),
                         wait.as_millis(),
                         match charge {
                             Charge::Nothing =>
@@ -492,13 +516,26 @@ impl Client {
 
     async fn attempt(&self, url: &Url, attempts: u32) -> Attempt {
         let permit = self.limiter.acquire().await;
+        if self.budget.is_spent() {
+            return Attempt::Fail(ApiError::NotSent {
+                url: url.to_string(),
+            });
+        }
         let started = Instant::now();
-        let shown_url = self.options.credentials.redact(url.as_str());
+        let shown_url = self.redactor.text(url.as_str());
         let network = |error: reqwest::Error| {
             let transient = is_transient_network(&error);
+            let timed_out = error.is_timeout();
+            let mut detail = error_chain(&error.without_url());
+            if timed_out {
+                detail.push_str(&format!(
+                    " (no complete answer within --timeout {} s)",
+                    self.options.timeout.as_secs()
+                ));
+            }
             let error = ApiError::Network {
                 url: url.to_string(),
-                detail: error_chain(&error.without_url()),
+                detail,
                 attempts,
             };
             info!(
@@ -583,11 +620,13 @@ impl Client {
                 variables: credentials.variables(),
             }),
             StatusCode::FORBIDDEN => Attempt::Fail(ApiError::Forbidden { url, code, message }),
-            _ if status.is_redirection() => Attempt::Fail(ApiError::Redirected {
-                url,
-                status: status.as_u16(),
-                location,
-            }),
+            _ if matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308) => {
+                Attempt::Fail(ApiError::Redirected {
+                    url,
+                    status: status.as_u16(),
+                    location,
+                })
+            }
             _ if is_transient_status(status) => Attempt::Retry {
                 error: ApiError::Status {
                     url,
@@ -609,23 +648,53 @@ impl Client {
         }
     }
 
-    /// The message of `error` with any credential in it replaced by `***`.
+    /// The message of `error` as a log line shows it (see [`Client::shown`]).
     fn redacted_detail(&self, error: &ApiError) -> String {
-        self.options.credentials.redact(&error.to_string())
+        self.shown(&error.to_string())
     }
+
+    /// Text from or about an API answer as twgate prints it: credentials replaced by `***`, and control
+    /// characters escaped, so that it can neither forge a line of output (a GitHub workflow command) nor
+    /// drive the terminal.
+    fn shown(&self, text: &str) -> String {
+        escape_controls(&self.redactor.text(text))
+    }
+}
+
+/// `text` with each control character (line breaks, escape, …) written as its Rust escape, such as `\n`.
+fn escape_controls(text: &str) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_string();
+    }
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_debug().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 /// `text` as a URL when a client of the API at `base` may follow it to a next page with its credentials:
 /// absolute, on the base's origin and under its path, with no credentials of its own. Else why not.
 pub(crate) fn next_page_on_api(base: &Url, text: &str) -> Result<Url, String> {
-    let url = Url::parse(text).map_err(|_| "not an absolute URL".to_string())?;
+    let mut url = Url::parse(text).map_err(|_| "not an absolute URL".to_string())?;
+    // A fragment is never sent: without it, a page that differs only there is seen as the same page.
+    url.set_fragment(None);
     if url.origin() != base.origin() {
         return Err(format!(
             "it is not on the API origin {}: credentials are only ever sent there",
             base.origin().ascii_serialization()
         ));
     }
-    if !url.path().starts_with(base.path().trim_end_matches('/')) {
+    let base_path = base.path().trim_end_matches('/');
+    let under_base = url
+        .path()
+        .strip_prefix(base_path)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
+    if !under_base {
         return Err("it is outside the API's base path".to_string());
     }
     if !url.username().is_empty() || url.password().is_some() {
@@ -701,10 +770,19 @@ mod tests {
             assert!(client.check_next_page(bad).is_err(), "{bad}");
         }
         let proxied = self::client("https://proxy.example/twilio");
-        assert!(
-            proxied
-                .check_next_page("https://proxy.example/other/v1/Services")
-                .is_err()
+        for outside in [
+            "https://proxy.example/other/v1/Services",
+            "https://proxy.example/twilio2/v1/Services",
+        ] {
+            assert!(proxied.check_next_page(outside).is_err(), "{outside}");
+        }
+        let page = client
+            .check_next_page("https://serverless.twilio.com/v1/Services?Page=1#again")
+            .expect("on the API");
+        assert_eq!(
+            page.as_str(),
+            "https://serverless.twilio.com/v1/Services?Page=1",
+            "the fragment, never sent, is not part of the page"
         );
     }
 

@@ -10,6 +10,7 @@ use tokio::sync::OnceCell;
 use tokio::task::JoinSet;
 
 use super::client::{ApiError, Client};
+use super::config::Redactor;
 use super::models::{
     BuildEntry, BuildModel, EnvironmentModel, ResourceModel, ServiceModel, VersionModel,
 };
@@ -157,7 +158,7 @@ pub async fn collect(client: Arc<Client>, account_sid: &str, filters: &Filters) 
         match joined {
             Ok((service, failure)) => {
                 if let Some(failure) = failure {
-                    error.get_or_insert(failure);
+                    keep_the_cause(&mut error, failure);
                 }
                 services.insert(service.sid.clone(), service);
             }
@@ -176,6 +177,20 @@ pub async fn collect(client: Arc<Client>, account_sid: &str, filters: &Filters) 
     };
     let error = error.or_else(|| filters.unmatched(&inventory));
     Collected { inventory, error }
+}
+
+/// Records `failure` as why the audit stopped, unless an earlier one is already the cause: the first
+/// failure wins, except over a request that was only not sent because the audit had given up.
+fn keep_the_cause(cause: &mut Option<CollectError>, failure: CollectError) {
+    let gave_up =
+        |error: &CollectError| matches!(error, CollectError::Api(ApiError::NotSent { .. }));
+    let replaces = match cause {
+        None => true,
+        Some(earlier) => gave_up(earlier) && !gave_up(&failure),
+    };
+    if replaces {
+        *cause = Some(failure);
+    }
 }
 
 /// Versions of a service's functions or assets, by SID: read only when a build lists a bare SID.
@@ -232,13 +247,13 @@ async fn read_service(
                 routes_by_position.insert(position, routes);
             }
             Ok((_, Err(failure))) => {
-                error.get_or_insert(failure);
+                keep_the_cause(&mut error, failure);
             }
             Err(join_error) if join_error.is_cancelled() => {}
             Err(join_error) => std::panic::resume_unwind(join_error.into_panic()),
         }
     }
-    let read = Service {
+    let mut read = Service {
         friendly_name: service
             .friendly_name
             .unwrap_or_else(|| service.unique_name.clone()),
@@ -257,7 +272,43 @@ async fn read_service(
         sid: service.sid,
         unique_name: service.unique_name,
     };
+    redact_service(&mut read, client.redactor());
     (read, error)
+}
+
+/// Replaces every echo of the credentials in what was read of a service, after JSON decoding, so that an
+/// escaped copy (`\u0074ok…`) is caught too.
+fn redact_service(service: &mut Service, redactor: &Redactor) {
+    let strings = [
+        &mut service.sid,
+        &mut service.unique_name,
+        &mut service.friendly_name,
+    ];
+    strings.into_iter().for_each(|text| redactor.in_place(text));
+    for environment in &mut service.environments {
+        let strings = [
+            &mut environment.sid,
+            &mut environment.unique_name,
+            &mut environment.domain_suffix,
+            &mut environment.domain_name,
+        ];
+        strings.into_iter().for_each(|text| redactor.in_place(text));
+        environment
+            .build_sid
+            .iter_mut()
+            .for_each(|text| redactor.in_place(text));
+        for route in &mut environment.routes {
+            redactor.in_place(&mut route.path);
+            redactor.in_place(&mut route.version_sid);
+            route
+                .resource_sid
+                .iter_mut()
+                .for_each(|text| redactor.in_place(text));
+            if let Visibility::Unknown(text) = &mut route.visibility {
+                redactor.in_place(text);
+            }
+        }
+    }
 }
 
 async fn read_build(
@@ -367,4 +418,31 @@ async fn all_versions(
         }
     }
     Ok(versions)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cause_is_the_first_failure_that_is_not_a_request_left_unsent() {
+        let not_sent = || CollectError::Api(ApiError::NotSent { url: "u".into() });
+        let unknown = |name: &str| CollectError::UnknownService(name.into());
+        let mut cause = None;
+        keep_the_cause(&mut cause, not_sent());
+        keep_the_cause(&mut cause, unknown("first"));
+        keep_the_cause(&mut cause, not_sent());
+        keep_the_cause(&mut cause, unknown("second"));
+        assert!(
+            matches!(&cause, Some(CollectError::UnknownService(name)) if name == "first"),
+            "{cause:?}"
+        );
+        let mut cause = None;
+        keep_the_cause(&mut cause, not_sent());
+        keep_the_cause(&mut cause, not_sent());
+        assert!(matches!(
+            cause,
+            Some(CollectError::Api(ApiError::NotSent { .. }))
+        ));
+    }
 }

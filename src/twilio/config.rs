@@ -1,6 +1,5 @@
 //! Where to reach Twilio and with which credentials, read from the environment the Twilio CLI uses.
 
-use std::borrow::Cow;
 use std::fmt;
 
 use memchr::memmem;
@@ -92,7 +91,7 @@ impl Credentials {
                 Ok(Credentials {
                     account_sid,
                     username: key,
-                    secret: Secret::new(secret),
+                    secret: secret_from("TWILIO_API_SECRET", &secret)?,
                 })
             }
             (Some(_), None) => Err(ConfigError::Missing(
@@ -113,32 +112,27 @@ impl Credentials {
                 Ok(Credentials {
                     username: account_sid.clone(),
                     account_sid,
-                    secret: Secret::new(token),
+                    secret: secret_from("TWILIO_AUTH_TOKEN", &token)?,
                 })
             }
         }
     }
 
-    /// `text` with every form of the secret a server could echo replaced by `***`: the secret itself and
-    /// the Basic-auth value (base64 of `username:secret`, with or without padding).
-    pub fn redact(&self, text: &str) -> String {
-        String::from_utf8_lossy(&self.redact_bytes(text.as_bytes())).into_owned()
-    }
-
-    /// `bytes` (an API answer) with every form of the secret replaced by `***`, as [`Credentials::redact`];
-    /// borrowed unchanged when none is there, so an answer is only copied when it echoes the secret.
-    pub fn redact_bytes<'a>(&self, bytes: &'a [u8]) -> Cow<'a, [u8]> {
+    /// What finds every form of the secret a server could echo: the secret itself and the Basic-auth
+    /// value (base64 of `username:secret`, with or without padding).
+    pub fn redactor(&self) -> Redactor {
         let secret = self.secret.expose();
         if secret.is_empty() {
-            return Cow::Borrowed(bytes);
+            return Redactor { forms: Vec::new() };
         }
         let basic = base64(format!("{}:{secret}", self.username).as_bytes());
         let unpadded = basic.trim_end_matches('=').to_string();
-        [basic, unpadded, secret.to_string()]
-            .iter()
-            .fold(Cow::Borrowed(bytes), |redacted, form| {
-                replace_all(redacted, form.as_bytes(), b"***")
-            })
+        Redactor {
+            forms: [basic, unpadded, secret.to_string()]
+                .iter()
+                .map(|form| memmem::Finder::new(form.as_bytes()).into_owned())
+                .collect(),
+        }
     }
 
     /// The environment variables a user should check when Twilio rejects these credentials.
@@ -151,22 +145,64 @@ impl Credentials {
     }
 }
 
-/// `haystack` with every occurrence of `needle` replaced by `replacement`, copied only when there is one.
-fn replace_all<'a>(haystack: Cow<'a, [u8]>, needle: &[u8], replacement: &[u8]) -> Cow<'a, [u8]> {
-    let finder = memmem::Finder::new(needle);
-    let mut matches = finder.find_iter(&haystack).peekable();
-    if matches.peek().is_none() {
-        return haystack;
+/// The secret in `variable`, without the spaces or line break a copy and paste leaves around it. Anything
+/// but visible ASCII inside it is an error that names the variable and never quotes the value.
+fn secret_from(variable: &str, value: &str) -> Result<Secret, ConfigError> {
+    let secret = value.trim();
+    if secret.bytes().all(|b| b.is_ascii_graphic()) {
+        Ok(Secret::new(secret))
+    } else {
+        Err(ConfigError::Invalid(format!(
+            "{variable} holds a space, a line break or a character that is not printable ASCII: \
+             copy it again from the Twilio console"
+        )))
     }
-    let mut out = Vec::with_capacity(haystack.len());
+}
+
+/// Replaces every echo of one secret by `***`, in error messages, logs and everything read from the API.
+/// Built once per audit by [`Credentials::redactor`]; its `Debug` shows nothing of the secret.
+pub struct Redactor {
+    forms: Vec<memmem::Finder<'static>>,
+}
+
+impl Redactor {
+    /// `text` with every form of the secret replaced by `***`.
+    pub fn text(&self, text: &str) -> String {
+        let mut redacted = text.to_string();
+        self.in_place(&mut redacted);
+        redacted
+    }
+
+    /// Replaces every form of the secret in `text` by `***`; copies only when one is there.
+    pub fn in_place(&self, text: &mut String) {
+        for form in &self.forms {
+            if let Some(replaced) = replace_all(text, form) {
+                *text = replaced;
+            }
+        }
+    }
+}
+
+impl fmt::Debug for Redactor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Redactor(***)")
+    }
+}
+
+/// `text` with every match of `form` replaced by `***`, or `None` when there is none. A match of a
+/// whole UTF-8 string always starts and ends on character boundaries.
+fn replace_all(text: &str, form: &memmem::Finder<'_>) -> Option<String> {
+    let mut matches = form.find_iter(text.as_bytes()).peekable();
+    matches.peek()?;
+    let mut out = String::with_capacity(text.len());
     let mut copied_up_to = 0;
     for start in matches {
-        out.extend_from_slice(&haystack[copied_up_to..start]);
-        out.extend_from_slice(replacement);
-        copied_up_to = start + needle.len();
+        out.push_str(&text[copied_up_to..start]);
+        out.push_str("***");
+        copied_up_to = start + form.needle().len();
     }
-    out.extend_from_slice(&haystack[copied_up_to..]);
-    Cow::Owned(out)
+    out.push_str(&text[copied_up_to..]);
+    Some(out)
 }
 
 /// Standard base64 with padding (RFC 4648), as HTTP Basic auth encodes credentials.
@@ -195,7 +231,7 @@ fn is_sid(text: &str, prefix: &str) -> bool {
     text.len() == 34 && text.starts_with(prefix) && text[2..].bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-/// The Serverless API's base URL: `api_url` when given, else the regional host named by
+/// The Serverless API's base URL: `api_url` when given and not empty, else the regional host named by
 /// `TWILIO_REGION` / `TWILIO_EDGE`, else `https://serverless.twilio.com`.
 pub fn api_base_url(
     api_url: Option<&str>,
@@ -209,8 +245,9 @@ pub fn api_base_url(
     };
     let (region, edge) = (lower(region), lower(edge));
     let (region, edge) = (region.as_deref(), edge.as_deref());
+    let api_url = api_url.map(str::trim).filter(|url| !url.is_empty());
     let text = match (api_url, region, edge) {
-        (Some(url), _, _) => url.trim().to_string(),
+        (Some(url), _, _) => url.to_string(),
         (None, None, None) => "https://serverless.twilio.com".to_string(),
         (None, region, edge) => {
             let region = region.unwrap_or("us1");
@@ -266,7 +303,11 @@ fn without_userinfo(text: &str) -> String {
 
 fn parse_base(text: &str) -> Result<Url, ConfigError> {
     let shown = without_userinfo(text);
-    let invalid = |why: &str| ConfigError::Invalid(format!("API URL \"{shown}\" {why}"));
+    let invalid = |why: &str| {
+        ConfigError::Invalid(format!(
+            "the API URL (--api-url or TWGATE_API_URL) \"{shown}\" {why}"
+        ))
+    };
     let url = Url::parse(text).map_err(|error| invalid(&format!("is not a URL ({error})")))?;
     if !url.username().is_empty() || url.password().is_some() {
         return Err(ConfigError::Invalid(
@@ -353,6 +394,40 @@ mod tests {
     }
 
     #[test]
+    fn secrets_lose_the_whitespace_around_them_and_may_hold_none_inside() {
+        for (variable, pairs) in [
+            ("TWILIO_AUTH_TOKEN", vec![("TWILIO_AUTH_TOKEN", " tok\n")]),
+            (
+                "TWILIO_API_SECRET",
+                vec![("TWILIO_API_KEY", SK), ("TWILIO_API_SECRET", "\tsec \r\n")],
+            ),
+        ] {
+            let mut all = vec![("TWILIO_ACCOUNT_SID", AC)];
+            all.extend(pairs.iter().copied());
+            let creds = Credentials::from_env(env(&all)).expect(variable);
+            assert!(matches!(creds.secret.expose(), "tok" | "sec"), "{variable}");
+            let (_, value) = all.last_mut().expect("the secret");
+            let broken = value.replace('o', "o\n").replace('e', "e ");
+            *value = &broken;
+            let error = Credentials::from_env(env(&all))
+                .expect_err(variable)
+                .to_string();
+            assert!(
+                error.starts_with(&format!("{variable} holds a space")),
+                "{error}"
+            );
+            assert!(!error.contains(broken.trim()), "never quoted: {error}");
+        }
+        let error = Credentials::from_env(env(&[
+            ("TWILIO_ACCOUNT_SID", AC),
+            ("TWILIO_AUTH_TOKEN", "tök"),
+        ]))
+        .expect_err("not ASCII")
+        .to_string();
+        assert!(error.contains("not printable ASCII"), "{error}");
+    }
+
+    #[test]
     fn api_key_credentials_win_over_the_token() {
         let creds = Credentials::from_env(env(&[
             ("TWILIO_ACCOUNT_SID", AC),
@@ -434,7 +509,7 @@ mod tests {
             "bad auth {AC}:tok3n, header Basic {basic}, unpadded {}",
             basic.trim_end_matches('=')
         );
-        let redacted = creds.redact(&echoed);
+        let redacted = creds.redactor().text(&echoed);
         assert!(
             !redacted.contains("tok3n") && !redacted.contains(basic.trim_end_matches('=')),
             "{redacted}"
@@ -443,19 +518,20 @@ mod tests {
     }
 
     #[test]
-    fn answers_are_copied_only_when_they_echo_the_secret() {
+    fn text_is_copied_only_when_it_echoes_the_secret() {
         let creds = Credentials {
             account_sid: AC.into(),
             username: AC.into(),
             secret: Secret::new("tok3n"),
         };
-        let clean = br#"{"path":"/calls"}"#;
-        assert!(matches!(creds.redact_bytes(clean), Cow::Borrowed(_)));
-        assert_eq!(
-            creds.redact_bytes(b"tok3ntok3n/tok3").as_ref(),
-            b"******/tok3"
-        );
-        assert_eq!(creds.redact("été tok3n"), "été ***");
+        let redactor = creds.redactor();
+        let mut clean = String::from("/calls");
+        let before = clean.as_ptr();
+        redactor.in_place(&mut clean);
+        assert_eq!((clean.as_str(), clean.as_ptr()), ("/calls", before));
+        assert_eq!(redactor.text("tok3ntok3n/tok3"), "******/tok3");
+        assert_eq!(redactor.text("été tok3n"), "été ***");
+        assert_eq!(format!("{redactor:?}"), "Redactor(***)");
     }
 
     #[test]
@@ -480,6 +556,20 @@ mod tests {
             Ok("https://serverless.tokyo.au1.twilio.com/")
         );
         assert!(url(None, Some("jp1"), None).is_err());
+        assert_eq!(
+            url(Some(" "), Some("ie1"), None).as_deref(),
+            Ok("https://serverless.dublin.ie1.twilio.com/"),
+            "an empty TWGATE_API_URL is not set, as every other variable"
+        );
+        let error = url(Some("serverless"), None, None)
+            .expect_err("not a URL")
+            .to_string();
+        assert!(
+            error.starts_with(
+                "the API URL (--api-url or TWGATE_API_URL) \"serverless\" is not a URL"
+            ),
+            "{error}"
+        );
         assert_eq!(
             url(None, Some(" IE1 "), None).as_deref(),
             Ok("https://serverless.dublin.ie1.twilio.com/")

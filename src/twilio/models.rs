@@ -292,10 +292,23 @@ pub struct ErrorBody {
     pub message: Option<String>,
 }
 
+/// Twilio's error messages are a sentence; a longer one is cut here, so that a hostile answer cannot fill
+/// every log line and report with megabytes.
+const MAX_MESSAGE_CHARS: usize = 500;
+
 impl ErrorBody {
-    /// Parses an error body; anything unparseable gives an empty one.
+    /// Parses an error body; anything unparseable gives an empty one. A message longer than
+    /// [`MAX_MESSAGE_CHARS`] is cut, saying how much was left out.
     pub fn parse(body: &[u8]) -> ErrorBody {
-        serde_json::from_slice(body).unwrap_or_default()
+        let mut parsed: ErrorBody = serde_json::from_slice(body).unwrap_or_default();
+        if let Some(message) = &mut parsed.message
+            && let Some((cut, _)) = message.char_indices().nth(MAX_MESSAGE_CHARS)
+        {
+            let left_out = message[cut..].chars().count();
+            message.truncate(cut);
+            message.push_str(&format!("… ({left_out} more characters)"));
+        }
+        parsed
     }
 }
 
@@ -453,5 +466,25 @@ mod tests {
         let body = ErrorBody::parse(br#"{"code":20003,"message":"Authenticate","status":401}"#);
         assert_eq!(body.code, Some(20003));
         assert_eq!(ErrorBody::parse(b"<html>").code, None);
+    }
+
+    #[test]
+    fn long_error_messages_are_cut() {
+        let long = format!(
+            r#"{{"code":1,"message":"{}é"}}"#,
+            "x".repeat(MAX_MESSAGE_CHARS + 9)
+        );
+        let message = ErrorBody::parse(long.as_bytes())
+            .message
+            .expect("a message");
+        assert_eq!(
+            message,
+            format!("{}… (10 more characters)", "x".repeat(MAX_MESSAGE_CHARS))
+        );
+        let exact = format!(r#"{{"message":"{}"}}"#, "é".repeat(MAX_MESSAGE_CHARS));
+        let message = ErrorBody::parse(exact.as_bytes())
+            .message
+            .expect("a message");
+        assert_eq!(message.chars().count(), MAX_MESSAGE_CHARS, "not cut");
     }
 }

@@ -5,7 +5,7 @@ use std::collections::hash_map::RandomState;
 use std::error::Error;
 use std::hash::{BuildHasher, Hasher};
 use std::io::ErrorKind;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
 use reqwest::StatusCode;
@@ -69,6 +69,7 @@ pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
         .trim();
     let wait = match text.parse::<u64>() {
         Ok(seconds) => Duration::from_secs(seconds),
+        Err(_) if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) => BACKOFF_CAP,
         Err(_) => httpdate::parse_http_date(text)
             .ok()?
             .duration_since(SystemTime::now())
@@ -99,6 +100,7 @@ fn backoff_ceiling(attempt: u32) -> Duration {
 pub struct RetryBudget {
     retries: u32,
     tokens: AtomicU64,
+    spent: AtomicBool,
 }
 
 impl RetryBudget {
@@ -107,6 +109,7 @@ impl RetryBudget {
         RetryBudget {
             retries,
             tokens: AtomicU64::new(u64::from(retries) * TOKENS_PER_RETRY),
+            spent: AtomicBool::new(false),
         }
     }
 
@@ -120,13 +123,25 @@ impl RetryBudget {
         self.retries
     }
 
-    /// Takes one retry from the budget; false when it is spent.
+    /// Takes one retry from the budget; false when it is spent. Once it is, it stays spent: see
+    /// [`RetryBudget::is_spent`].
     pub fn spend(&self) -> bool {
-        self.tokens
+        let spent = self
+            .tokens
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |tokens| {
                 tokens.checked_sub(TOKENS_PER_RETRY)
             })
-            .is_ok()
+            .is_err();
+        if spent {
+            self.spent.store(true, Ordering::SeqCst);
+        }
+        !spent
+    }
+
+    /// Whether a retry was ever refused: the API keeps failing, and the audit gives up rather than
+    /// send every remaining request once more into the failure.
+    pub fn is_spent(&self) -> bool {
+        self.spent.load(Ordering::SeqCst)
     }
 
     /// Earns back a tenth of a retry, for a request answered at its first attempt.
@@ -184,6 +199,11 @@ mod tests {
         assert_eq!(retry_after(&headers), Some(BACKOFF_CAP));
         headers.insert(
             reqwest::header::RETRY_AFTER,
+            "18446744073709551616".parse().expect("valid"),
+        );
+        assert_eq!(retry_after(&headers), Some(BACKOFF_CAP), "past u64");
+        headers.insert(
+            reqwest::header::RETRY_AFTER,
             "Wed, 21 Oct 2015 07:28:00 GMT".parse().expect("valid"),
         );
         assert_eq!(retry_after(&headers), Some(Duration::ZERO), "a date past");
@@ -211,11 +231,13 @@ mod tests {
         let budget = RetryBudget::new(2);
         assert!(budget.spend());
         assert!(budget.spend());
+        assert!(!budget.is_spent(), "not until a retry is refused");
         assert!(!budget.spend(), "two retries, then none");
         for _ in 0..9 {
             budget.earn();
         }
         assert!(!budget.spend(), "nine clean answers are not yet a retry");
+        assert!(budget.is_spent(), "a refused retry is remembered");
         budget.earn();
         assert!(budget.spend(), "ten are");
         for _ in 0..1000 {
