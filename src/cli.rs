@@ -122,8 +122,9 @@ pub struct SnapshotArgs {
     /// Replace the file if it exists.
     #[arg(long)]
     pub force: bool,
-    /// Audit the built-in demo account instead of a live one (no credentials).
-    #[arg(long, conflicts_with = "api_url")]
+    /// Audit the built-in demo account instead of a live one: no credentials, and no API URL (--api-url
+    /// and TWGATE_API_URL are not used).
+    #[arg(long)]
     pub demo: bool,
     /// Serverless API base URL; default from TWILIO_REGION/TWILIO_EDGE, else https://serverless.twilio.com.
     #[arg(long, env = "TWGATE_API_URL", value_name = "URL")]
@@ -153,10 +154,10 @@ pub struct ScopeArgs {
     #[arg(long, default_value_t = 30, value_name = "SECONDS", allow_negative_numbers = true, value_parser = clap::builder::RangedI64ValueParser::<u64>::new().range(1..=600))]
     pub timeout: u64,
     /// Retries of a request after 429, 5xx, 408, timeouts and dropped connections (0-20). Waits follow
-    /// Retry-After (at most 8 s) or back off exponentially with jitter. Beyond 429s that lower the bound
-    /// on requests in flight, the whole audit shares a budget of ten times this many retries (one back per
-    /// ten clean answers); once it is spent nothing more is sent, so a failing API ends the audit
-    /// instead of stalling it.
+    /// Retry-After (at most 8 s) or back off exponentially with jitter. Apart from 429s that lower the
+    /// bound on requests in flight to two or more, the whole audit shares a budget of ten times this many
+    /// retries (one back per ten clean answers); once it is spent nothing more is sent, so a failing API
+    /// ends the audit instead of stalling it.
     #[arg(long, default_value_t = 5, allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(0..=20))]
     pub max_retries: u32,
     /// Log to standard error: -v each API request (URL, status, time, size), retry and 429 that lowered

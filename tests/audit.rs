@@ -873,13 +873,17 @@ fn answers_that_do_not_add_up_end_the_audit_incomplete() {
     }
 }
 
+/// `text` with every character written as a JSON `\uXXXX` escape, as a server may echo it.
+fn json_unicode_escaped(text: &str) -> String {
+    text.chars()
+        .map(|c| format!("\\u{:04x}", c as u32))
+        .collect()
+}
+
 #[test]
 fn credentials_echoed_in_account_data_reach_no_report() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let escaped: String = TOKEN
-        .chars()
-        .map(|c| format!("\\u{:04x}", c as u32))
-        .collect();
+    let escaped = json_unicode_escaped(TOKEN);
     for echo in [TOKEN.to_string(), escaped] {
         let leaky_function = format!(
             r#"[{{"sid":"{}","path":"/{echo}/calls","visibility":"public"}}]"#,
@@ -968,6 +972,8 @@ fn an_answer_that_is_not_json_says_so() {
             "the answer is not JSON: it starts with \"<html><body>Proxy login</body></html>\"",
         ),
         ("  \n", "the answer is empty, not JSON"),
+        ("\u{feff}{}", "starts with a byte-order mark (U+FEFF)"),
+        ("null", "invalid type: null, expected a JSON object"),
         ("{\"services\":[", "EOF while parsing"),
     ] {
         let url = tiny_server(5, move |_, _| ("200 OK".to_string(), body.to_string()));
@@ -981,4 +987,43 @@ fn an_answer_that_is_not_json_says_so() {
         );
         assert!(run.stderr.contains(expected), "{}", run.stderr);
     }
+}
+
+#[test]
+fn names_in_errors_about_answers_that_do_not_add_up_are_redacted_and_escaped() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let escaped = json_unicode_escaped(TOKEN);
+    for echo in [TOKEN.to_string(), escaped] {
+        let mut answers =
+            one_build_account(ONE_PAGE_OF_ENVIRONMENTS, &build_json(&sid("ZB", 2), "[]"));
+        answers[0].1 = answers[0].1.replace(
+            r#""unique_name":"portal""#,
+            &format!(r#""unique_name":"svc{echo}\n::error::forged\u001b[31m""#),
+        );
+        let run = audit_failing_api(dir.path(), &scripted_server(answers));
+        assert_eq!(run.code, 3, "{}", run.stderr);
+        let output = run.all_output();
+        assert!(!output.contains(TOKEN), "{output}");
+        assert!(
+            run.stderr.contains(
+                r"of service svc***\n::error::forged\u{1b}[31m, Twilio answered with build ZB"
+            ),
+            "{}",
+            run.stderr
+        );
+    }
+}
+
+#[test]
+fn an_echo_cut_short_in_a_long_message_is_still_redacted() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = tiny_server(5, |_, _| {
+        let message = format!("{}{TOKEN}", "A".repeat(490));
+        let body = format!(r#"{{"code":20404,"message":"{message}","status":404}}"#);
+        ("404 Not Found".to_string(), body)
+    });
+    let run = audit_failing_api(dir.path(), &url);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(!run.all_output().contains(&TOKEN[..8]), "{}", run.stderr);
+    assert!(run.stderr.contains("AAA***"), "{}", run.stderr);
 }

@@ -381,3 +381,17 @@ fn two_outputs_to_one_file_or_an_output_over_an_input_are_refused() {
     assert_eq!(read(&dir.path().join("p.yaml")), "allow: []\n");
     assert!(!dir.path().join("same.out").exists());
 }
+
+#[test]
+fn the_demo_snapshots_ignore_an_api_url_in_the_environment() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for api_url in ["", "http://127.0.0.1:9"] {
+        for args in [
+            ["baseline", "create", "--demo", "--force"],
+            ["policy", "init", "--demo", "--force"],
+        ] {
+            let run = twgate(dir.path(), &args, &[("TWGATE_API_URL", api_url)]);
+            assert_eq!(run.code, 0, "{args:?} with {api_url:?}: {}", run.stderr);
+        }
+    }
+}

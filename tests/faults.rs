@@ -93,6 +93,12 @@ fn data_services(shapes: &[(u32, u32)]) -> String {
     yaml
 }
 
+/// `count` services of one environment each, as [`data_services`] writes them.
+fn one_environment_each(count: u32) -> String {
+    let shapes: Vec<(u32, u32)> = (1..=count).map(|s| (s, 1)).collect();
+    data_services(&shapes)
+}
+
 /// A world of `services` (YAML list items) served at most `page_size` items a page, with `faults`.
 fn faulty_world(services: &str, page_size: Option<usize>, faults: Faults) -> World {
     let mut world = world(services, page_size);
@@ -324,9 +330,8 @@ fn a_burst_far_over_the_cap_converges_without_spending_the_retry_budget() {
     // 40 environment lists start at once against a cap of 3: most get 429 in the first burst. Only the
     // 429s that lower the bound count as retries; the others were sent under the old bound, so the
     // 30-retry budget (--max-retries 3; fewer than the 40 first tries) is not spent on one overload.
-    let shapes: Vec<(u32, u32)> = (1..=40).map(|s| (s, 1)).collect();
     let outcome = audit_paged_under(
-        &data_services(&shapes),
+        &one_environment_each(40),
         None,
         |_| Faults {
             latency_ms: 10,
@@ -465,9 +470,8 @@ fn all_the_mild_faults_at_once() {
 
 #[test]
 fn requests_in_flight_stay_within_the_concurrency_bound() {
-    let shapes: Vec<(u32, u32)> = (1..=12).map(|s| (s, 1)).collect();
     let fake = Fake::start(faulty_world(
-        &data_services(&shapes),
+        &one_environment_each(12),
         None,
         Faults {
             latency_ms: 30,
@@ -705,9 +709,8 @@ fn a_server_that_keeps_failing() {
 fn a_failing_api_spends_the_audits_retry_budget() {
     // 30 builds that always fail, each allowed 20 retries: the audit's budget of 200 retries runs out
     // long before the 600 retries the requests could make on their own.
-    let shapes: Vec<(u32, u32)> = (1..=30).map(|s| (s, 1)).collect();
     let outcome = audit_under(
-        &data_services(&shapes),
+        &one_environment_each(30),
         |_| inject(path(BUILDS), status(503, Some(0))),
         &Limits {
             max_retries: "20",
@@ -776,9 +779,8 @@ fn a_failed_build_loses_only_its_own_environment() {
 fn once_the_retry_budget_is_spent_nothing_more_is_sent() {
     // 60 services whose environments always fail, each request allowed one retry: the audit's budget of
     // 10 retries is spent within the first few rounds, and the environments not yet asked for never are.
-    let shapes: Vec<(u32, u32)> = (1..=60).map(|s| (s, 1)).collect();
     let outcome = audit_paged_under(
-        &data_services(&shapes),
+        &one_environment_each(60),
         Some(100),
         |_| inject(path(ENVIRONMENTS), status(503, Some(0))),
         &Limits {
@@ -792,5 +794,42 @@ fn once_the_retry_budget_is_spent_nothing_more_is_sent() {
         environments_sent <= 10 + 10 + 10,
         "first tries before the budget ran out, its 10 retries, and at most --concurrency 10 in flight \
          when it did: {environments_sent}"
+    );
+}
+
+#[test]
+fn throttling_that_never_lets_up_spends_the_retry_budget() {
+    // Half of all environment lists answer 429 however few are in flight: the bound falls to one and
+    // every answer between the 429s grows it back. Each 429 that takes the bound to one draws on the
+    // audit's budget (20 retries for --max-retries 2), so the audit gives up instead of retrying on.
+    let outcome = audit_paged_under(
+        &one_environment_each(60),
+        Some(100),
+        |_| Faults {
+            inject: vec![Injection {
+                when: Trigger {
+                    rate: Some(0.5),
+                    ..path(ENVIRONMENTS)
+                },
+                then: status(429, Some(0)),
+            }],
+            ..Faults::default()
+        },
+        &Limits {
+            max_retries: "2",
+            ..FAST
+        },
+    );
+    assert_incomplete(&outcome, &["HTTP 429", "/Environments"]);
+    let most_sends = (1..=60)
+        .map(|s| {
+            let list = format!("/v1/Services/{}/Environments", sid("ZS", s));
+            sent(&outcome, |path| path == list)
+        })
+        .max();
+    assert!(
+        most_sends <= Some(2 + 1 + 4),
+        "no list is sent more than --max-retries + 1 times, plus one 429 not counted per halving \
+         of the bound from 10 to 1: {most_sends:?}"
     );
 }

@@ -35,9 +35,10 @@ pub struct ClientOptions {
     /// Time limit of one request, from sending to the end of the body.
     pub timeout: Duration,
     /// Retries of one request after a 429, 5xx, 408, a dropped or refused connection, or a timeout; a 429
-    /// to a request sent before an earlier 429 lowered the bound is not counted. Retries after failures
-    /// other than 429 (or after a 429 at a bound of one) also draw on a budget for the whole audit: ten
-    /// times this many, refilled by a tenth of a retry for each request answered at its first attempt.
+    /// to a request sent before an earlier 429 lowered the bound is not counted (up to as many times as
+    /// the bound can halve). Retries after failures other than 429, and after a 429 that took the bound
+    /// to one or came at one, also draw on a budget for the whole audit: ten times this many, refilled by
+    /// a tenth of a retry for each request answered at its first attempt.
     pub max_retries: u32,
 }
 
@@ -162,10 +163,13 @@ fn twilio_code(code: Option<u64>, message: &Option<String>) -> String {
 fn malformed(url: &Url, body: &[u8], detail: String) -> ApiError {
     let text = String::from_utf8_lossy(body);
     let start = text.trim_start();
-    let detail = if start.starts_with(['{', '[']) {
+    let is_json = || serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok();
+    let detail = if start.starts_with(['{', '[']) || is_json() {
         detail
     } else if start.is_empty() {
         "the answer is empty, not JSON".to_string()
+    } else if start.starts_with('\u{feff}') {
+        "the answer starts with a byte-order mark (U+FEFF), which JSON does not allow".to_string()
     } else {
         let shown: String = start.chars().take(40).collect();
         format!("the answer is not JSON: it starts with \"{shown}\"")
@@ -210,6 +214,9 @@ pub struct Client {
     limiter: Limiter,
     budget: RetryBudget,
     redactor: Redactor,
+    /// How often the bound can halve from `--concurrency` to one: a request's 429s sent before the bound
+    /// was lowered are not counted against its retries, up to this many.
+    halvings: u32,
     requests: AtomicU64,
     retries: AtomicU64,
 }
@@ -229,13 +236,14 @@ enum Attempt {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Charge {
     /// Nothing: a 429 to a request sent before the bound on requests in flight was lowered for an
-    /// earlier 429, an overload already being answered.
+    /// earlier 429, an overload already being answered (at most as often per request as the bound
+    /// can halve; past that, as `Request`).
     Nothing,
-    /// The request's own retries only: a 429 that lowered the bound, which is how the bound finds
-    /// the API's limit, not a sign that the API is failing.
+    /// The request's own retries only: a 429 that lowered the bound to two or more, which is how the
+    /// bound finds the API's limit, not a sign that the API is failing.
     Request,
-    /// The request's retries and the audit's budget: every other transient failure, and a 429 when
-    /// the bound is already one request.
+    /// The request's retries and the audit's budget: every other transient failure, and a 429 that
+    /// lowered the bound to one request or came when it was one already.
     RequestAndBudget,
 }
 
@@ -256,6 +264,7 @@ impl Client {
             limiter: Limiter::new(options.concurrency),
             budget: RetryBudget::for_max_retries(options.max_retries),
             redactor: options.credentials.redactor(),
+            halvings: options.concurrency.max(1).ilog2() + 1,
             options,
             requests: AtomicU64::new(0),
             retries: AtomicU64::new(0),
@@ -448,6 +457,7 @@ impl Client {
     async fn fetch(&self, url: &Url) -> Result<Vec<u8>, ApiError> {
         let mut attempts = 0;
         let mut charged_retries = 0;
+        let mut uncounted_retries = 0;
         loop {
             attempts += 1;
             match self.attempt(url, attempts).await {
@@ -462,8 +472,14 @@ impl Client {
                 Attempt::Retry {
                     error,
                     wait,
-                    charge,
+                    mut charge,
                 } => {
+                    if charge == Charge::Nothing {
+                        uncounted_retries += 1;
+                        if uncounted_retries > self.halvings {
+                            charge = Charge::Request;
+                        }
+                    }
                     if charge != Charge::Nothing {
                         if charged_retries >= self.options.max_retries {
                             return Err(error);
@@ -581,6 +597,8 @@ impl Client {
                 Err(error) => return network(error),
             }
         }
+        // Before anything reads it, so that no preview or cut of the answer can keep part of an echo.
+        self.redactor.in_place_bytes(&mut body);
         info!(
             "GET {shown_url} -> {} in {} ms ({} bytes)",
             status.as_u16(),
@@ -594,7 +612,11 @@ impl Client {
                         "Twilio answered 429: at most {} in flight from now on",
                         requests(limit)
                     );
-                    Charge::Request
+                    if limit == 1 {
+                        Charge::RequestAndBudget
+                    } else {
+                        Charge::Request
+                    }
                 }
                 Throttle::AtFloor => Charge::RequestAndBudget,
                 Throttle::AlreadyLowered => Charge::Nothing,
@@ -609,7 +631,7 @@ impl Client {
         if status.is_success() {
             return Attempt::Done(body);
         }
-        let ErrorBody { code, message } = ErrorBody::parse(&body);
+        let ErrorBody { code, message } = ErrorBody::parse(&body, &self.redactor);
         let url = url.to_string();
         let credentials = &self.options.credentials;
         match status {
@@ -656,7 +678,7 @@ impl Client {
     /// Text from or about an API answer as twgate prints it: credentials replaced by `***`, and control
     /// characters escaped, so that it can neither forge a line of output (a GitHub workflow command) nor
     /// drive the terminal.
-    fn shown(&self, text: &str) -> String {
+    pub fn shown(&self, text: &str) -> String {
         escape_controls(&self.redactor.text(text))
     }
 }

@@ -208,7 +208,8 @@ async fn read_service(
     filters: Filters,
 ) -> (Service, Option<CollectError>) {
     let index = Arc::new(VersionIndex::default());
-    let service_name = Arc::new(service.unique_name.clone());
+    // Only for error messages: redacted, control characters escaped, as all API text in them.
+    let service_name = Arc::new(client.shown(&service.unique_name));
     let mut environments: Vec<EnvironmentModel> = Vec::new();
     let mut seen = HashSet::new();
     let mut builds = JoinSet::new();

@@ -176,10 +176,35 @@ impl Redactor {
     /// Replaces every form of the secret in `text` by `***`; copies only when one is there.
     pub fn in_place(&self, text: &mut String) {
         for form in &self.forms {
-            if let Some(replaced) = replace_all(text, form) {
-                *text = replaced;
+            if let Some(replaced) = replace_all(text.as_bytes(), form) {
+                // A match of a whole UTF-8 string starts and ends on character boundaries, so the
+                // result is UTF-8 too.
+                *text = String::from_utf8_lossy(&replaced).into_owned();
             }
         }
+    }
+
+    /// Replaces every form of the secret in `bytes` (an API answer, before it is parsed) by `***`;
+    /// copies only when one is there.
+    pub fn in_place_bytes(&self, bytes: &mut Vec<u8>) {
+        for form in &self.forms {
+            if let Some(replaced) = replace_all(bytes, form) {
+                *bytes = replaced;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+impl Redactor {
+    /// The redactor of an account whose secret is `secret`, for tests.
+    pub fn for_secret(secret: &str) -> Redactor {
+        Credentials {
+            account_sid: "AC1".into(),
+            username: "AC1".into(),
+            secret: Secret::new(secret),
+        }
+        .redactor()
     }
 }
 
@@ -189,19 +214,18 @@ impl fmt::Debug for Redactor {
     }
 }
 
-/// `text` with every match of `form` replaced by `***`, or `None` when there is none. A match of a
-/// whole UTF-8 string always starts and ends on character boundaries.
-fn replace_all(text: &str, form: &memmem::Finder<'_>) -> Option<String> {
-    let mut matches = form.find_iter(text.as_bytes()).peekable();
+/// `haystack` with every match of `form` replaced by `***`, or `None` when there is none.
+fn replace_all(haystack: &[u8], form: &memmem::Finder<'_>) -> Option<Vec<u8>> {
+    let mut matches = form.find_iter(haystack).peekable();
     matches.peek()?;
-    let mut out = String::with_capacity(text.len());
+    let mut out = Vec::with_capacity(haystack.len());
     let mut copied_up_to = 0;
     for start in matches {
-        out.push_str(&text[copied_up_to..start]);
-        out.push_str("***");
+        out.extend_from_slice(&haystack[copied_up_to..start]);
+        out.extend_from_slice(b"***");
         copied_up_to = start + form.needle().len();
     }
-    out.push_str(&text[copied_up_to..]);
+    out.extend_from_slice(&haystack[copied_up_to..]);
     Some(out)
 }
 
@@ -532,6 +556,9 @@ mod tests {
         assert_eq!(redactor.text("tok3ntok3n/tok3"), "******/tok3");
         assert_eq!(redactor.text("été tok3n"), "été ***");
         assert_eq!(format!("{redactor:?}"), "Redactor(***)");
+        let mut answer = br#"{"message":"bad tok3n"}"#.to_vec();
+        redactor.in_place_bytes(&mut answer);
+        assert_eq!(answer, br#"{"message":"bad ***"}"#);
     }
 
     #[test]

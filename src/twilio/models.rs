@@ -6,6 +6,8 @@ use std::marker::PhantomData;
 use serde::de::{self, DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
+use super::config::Redactor;
+
 /// A Serverless service.
 #[derive(Debug, Clone, Deserialize)]
 pub struct ServiceModel {
@@ -297,16 +299,25 @@ pub struct ErrorBody {
 const MAX_MESSAGE_CHARS: usize = 500;
 
 impl ErrorBody {
-    /// Parses an error body; anything unparseable gives an empty one. A message longer than
-    /// [`MAX_MESSAGE_CHARS`] is cut, saying how much was left out.
-    pub fn parse(body: &[u8]) -> ErrorBody {
+    /// Parses an error body; anything unparseable gives an empty one. Echoes of the credentials in the
+    /// message are replaced by `redactor` first, then a message longer than [`MAX_MESSAGE_CHARS`] is cut,
+    /// saying how much was left out.
+    pub fn parse(body: &[u8], redactor: &Redactor) -> ErrorBody {
         let mut parsed: ErrorBody = serde_json::from_slice(body).unwrap_or_default();
+        if let Some(message) = &mut parsed.message {
+            redactor.in_place(message);
+        }
         if let Some(message) = &mut parsed.message
             && let Some((cut, _)) = message.char_indices().nth(MAX_MESSAGE_CHARS)
         {
             let left_out = message[cut..].chars().count();
             message.truncate(cut);
-            message.push_str(&format!("… ({left_out} more characters)"));
+            let unit = if left_out == 1 {
+                "character"
+            } else {
+                "characters"
+            };
+            message.push_str(&format!("… ({left_out} more {unit})"));
         }
         parsed
     }
@@ -463,9 +474,33 @@ mod tests {
 
     #[test]
     fn error_bodies_parse_leniently() {
-        let body = ErrorBody::parse(br#"{"code":20003,"message":"Authenticate","status":401}"#);
+        let body = ErrorBody::parse(
+            br#"{"code":20003,"message":"Authenticate","status":401}"#,
+            &redactor(),
+        );
         assert_eq!(body.code, Some(20003));
-        assert_eq!(ErrorBody::parse(b"<html>").code, None);
+        assert_eq!(ErrorBody::parse(b"<html>", &redactor()).code, None);
+    }
+
+    fn redactor() -> Redactor {
+        Redactor::for_secret("tok3n")
+    }
+
+    #[test]
+    fn an_echo_across_the_cut_is_redacted_before_it() {
+        let escaped: String = "tok3n"
+            .chars()
+            .map(|c| format!("\\u{:04x}", c as u32))
+            .collect();
+        let body = format!(
+            r#"{{"message":"{}{escaped}"}}"#,
+            "x".repeat(MAX_MESSAGE_CHARS - 2)
+        );
+        let message = ErrorBody::parse(body.as_bytes(), &redactor())
+            .message
+            .expect("a message");
+        assert!(message.ends_with("x**… (1 more character)"), "{message}");
+        assert!(!message.contains("to"), "{message}");
     }
 
     #[test]
@@ -474,7 +509,7 @@ mod tests {
             r#"{{"code":1,"message":"{}é"}}"#,
             "x".repeat(MAX_MESSAGE_CHARS + 9)
         );
-        let message = ErrorBody::parse(long.as_bytes())
+        let message = ErrorBody::parse(long.as_bytes(), &redactor())
             .message
             .expect("a message");
         assert_eq!(
@@ -482,7 +517,7 @@ mod tests {
             format!("{}… (10 more characters)", "x".repeat(MAX_MESSAGE_CHARS))
         );
         let exact = format!(r#"{{"message":"{}"}}"#, "é".repeat(MAX_MESSAGE_CHARS));
-        let message = ErrorBody::parse(exact.as_bytes())
+        let message = ErrorBody::parse(exact.as_bytes(), &redactor())
             .message
             .expect("a message");
         assert_eq!(message.chars().count(), MAX_MESSAGE_CHARS, "not cut");

@@ -81,7 +81,7 @@ fn parse_everything(bytes: &[u8]) {
     }
     let _ = serde_json::from_slice::<BuildModel>(bytes);
     let _ = serde_json::from_slice::<VersionModel>(bytes);
-    let _ = ErrorBody::parse(bytes);
+    let _ = ErrorBody::parse(bytes, &Redactor::for_secret("tok3n"));
 }
 
 /// Feeds `value` to every model directly, then as bytes.
