@@ -14,6 +14,7 @@ use crate::output::{check_writable, resolve_file, write_atomically, write_atomic
 use crate::policy::init::starting_policy;
 use crate::policy::{Date, Policy, PolicyError, PolicySource};
 use crate::report::{self, Report};
+use crate::text::{counted, plural};
 use crate::twilio::collect::CollectError;
 use crate::twilio::config::api_base_url;
 use crate::twilio::{ApiError, Client, ClientOptions, ConfigError, Credentials, Filters, collect};
@@ -167,17 +168,9 @@ pub fn validate_policy(file: Option<&Path>) -> Result<String, AppError> {
         "{}: valid policy ({} allow {}, {} deny {}, protected routes {} an allow rule)\n",
         path.display(),
         policy.allow.len(),
-        if policy.allow.len() == 1 {
-            "rule"
-        } else {
-            "rules"
-        },
+        plural(policy.allow.len(), "rule", "rules"),
         policy.deny.len(),
-        if policy.deny.len() == 1 {
-            "rule"
-        } else {
-            "rules"
-        },
+        plural(policy.deny.len(), "rule", "rules"),
         if policy.protected_requires_allow {
             "need"
         } else {
@@ -402,14 +395,9 @@ async fn read_account(
         retries: client.retry_count(),
     };
     tracing::info!(
-        "{} API requests answered, {} {}",
+        "{} API requests answered, {}",
         counts.requests,
-        counts.retries,
-        if counts.retries == 1 {
-            "retry"
-        } else {
-            "retries"
-        }
+        counted(counts.retries as usize, "retry", "retries")
     );
     Ok((collected, counts))
 }

@@ -12,4 +12,5 @@ pub mod logging;
 pub mod output;
 pub mod policy;
 pub mod report;
+pub mod text;
 pub mod twilio;

@@ -36,6 +36,11 @@ pub fn resolve_file(path: &Path) -> PathBuf {
     }
 }
 
+/// Whether `path` is itself a symbolic link (not followed).
+fn is_symlink(path: &Path) -> bool {
+    fs::symlink_metadata(path).is_ok_and(|meta| meta.file_type().is_symlink())
+}
+
 /// Whether `path` names one of this process's open descriptors (`/dev/stdout`, `/dev/fd/N`,
 /// `/proc/self/fd/N`): what the shell opened there (a pipe, or a file it truncated or opens for appending)
 /// is written to, never replaced.
@@ -65,7 +70,7 @@ fn destination(path: &Path) -> io::Result<Destination> {
     }
     let file = resolve_file(path);
     let refuse = |kind, why: String| Err(io::Error::new(kind, why));
-    if fs::symlink_metadata(&file).is_ok_and(|meta| meta.file_type().is_symlink()) {
+    if is_symlink(&file) {
         return refuse(
             io::ErrorKind::InvalidInput,
             format!("more than {MAX_LINKS} symbolic links, or a loop of them"),
@@ -186,12 +191,7 @@ mod tests {
         let link = dir.path().join("link.json");
         std::os::unix::fs::symlink(&target, &link).expect("symlink");
         write_atomically(&link, b"new").expect("write through the link");
-        assert!(
-            fs::symlink_metadata(&link)
-                .expect("lstat")
-                .file_type()
-                .is_symlink()
-        );
+        assert!(is_symlink(&link));
         assert_eq!(fs::read_to_string(&target).expect("read"), "new");
     }
 
@@ -201,12 +201,7 @@ mod tests {
         let link = dir.path().join("link.json");
         std::os::unix::fs::symlink("made.json", &link).expect("symlink");
         write_atomically(&link, b"new").expect("write through the dangling link");
-        assert!(
-            fs::symlink_metadata(&link)
-                .expect("lstat")
-                .file_type()
-                .is_symlink()
-        );
+        assert!(is_symlink(&link));
         assert_eq!(
             fs::read_to_string(dir.path().join("made.json")).expect("read"),
             "new"
@@ -220,18 +215,8 @@ mod tests {
         std::os::unix::fs::symlink("b", &a).expect("symlink");
         std::os::unix::fs::symlink("a", &b).expect("symlink");
         assert!(write_atomically(&a, b"new").is_err());
-        assert!(
-            fs::symlink_metadata(&a)
-                .expect("lstat")
-                .file_type()
-                .is_symlink()
-        );
-        assert!(
-            fs::symlink_metadata(&b)
-                .expect("lstat")
-                .file_type()
-                .is_symlink()
-        );
+        assert!(is_symlink(&a));
+        assert!(is_symlink(&b));
         assert_eq!(fs::read_dir(dir.path()).expect("list").count(), 2);
     }
 

@@ -12,6 +12,7 @@ use super::yaml::{self, Key, Node, Position, Value};
 use super::{AllowRule, DenyRule, Policy, PolicySource};
 use crate::input::{MIB, read_limited};
 use crate::inventory::Kind;
+use crate::text::counted;
 
 /// The largest policy file read: a 200-rule policy is about 20 KB.
 const MAX_POLICY_BYTES: u64 = 4 * MIB;
@@ -54,12 +55,8 @@ fn render_problems(origin: &str, problems: &[Problem]) -> String {
             None => format!("{origin}: {}", problem.message),
         })
         .collect();
-    let count = problems.len();
-    let noun = if count == 1 { "problem" } else { "problems" };
-    format!(
-        "invalid policy {origin} ({count} {noun}):\n{}",
-        lines.join("\n")
-    )
+    let count = counted(problems.len(), "problem", "problems");
+    format!("invalid policy {origin} ({count}):\n{}", lines.join("\n"))
 }
 
 /// The problem for a file that is not UTF-8, at the first byte that is not.

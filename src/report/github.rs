@@ -4,10 +4,10 @@
 
 use std::fmt::Write;
 
-use super::text::{counted, is_bidi_control};
 use super::{Finding, Report};
 use crate::exit::ExitStatus;
 use crate::policy::Verdict;
+use crate::text::{counted, is_bidi_control};
 
 /// Renders `report` as workflow commands, then a plain summary line.
 pub fn render(report: &Report) -> String {

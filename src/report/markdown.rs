@@ -5,10 +5,10 @@
 
 use std::fmt::Write;
 
-use super::text::{counted, is_bidi_control};
 use super::{Finding, Report};
 use crate::exit::ExitStatus;
 use crate::policy::Verdict;
+use crate::text::{counted, is_bidi_control};
 
 /// The size this renderer keeps to, in UTF-16 code units (the larger of the ways GitHub may count): under
 /// GitHub's 65,536-character comment limit with room for the comment's hidden marker.

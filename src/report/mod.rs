@@ -8,7 +8,6 @@ pub mod junit;
 pub mod markdown;
 pub mod sarif;
 pub mod table;
-pub mod text;
 
 use std::borrow::Cow;
 use std::sync::Arc;

@@ -2,10 +2,10 @@
 
 use std::io::{self, Write};
 
-use super::text::{clean, counted, plural};
 use super::{Finding, Report};
 use crate::exit::ExitStatus;
 use crate::policy::Verdict;
+use crate::text::{clean, counted, plural};
 
 const HEADINGS: [&str; 7] = [
     "VERDICT",

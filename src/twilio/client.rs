@@ -13,8 +13,9 @@ use tracing::{debug, info};
 
 use super::config::{Credentials, Redactor};
 use super::limiter::{Limiter, Throttle};
-use super::models::{ErrorBody, Page, parse_page};
+use super::models::{ErrorBody, Page, parse_page, quoted};
 use super::retry::{RetryBudget, backoff, is_transient_network, is_transient_status, retry_after};
+use crate::text::{clean, counted};
 
 /// Pages twgate follows in one list before deciding the API is looping.
 const MAX_PAGES: usize = 10_000;
@@ -171,21 +172,11 @@ fn malformed(url: &Url, body: &[u8], detail: String) -> ApiError {
     } else if start.starts_with('\u{feff}') {
         "the answer starts with a byte-order mark (U+FEFF), which JSON does not allow".to_string()
     } else {
-        let shown: String = start.chars().take(40).collect();
-        format!("the answer is not JSON: it starts with \"{shown}\"")
+        format!("the answer is not JSON: it starts with {}", quoted(start))
     };
     ApiError::Malformed {
         url: url.to_string(),
         detail,
-    }
-}
-
-/// "1 request" or "N requests".
-fn requests(count: usize) -> String {
-    if count == 1 {
-        "1 request".to_string()
-    } else {
-        format!("{count} requests")
     }
 }
 
@@ -610,7 +601,7 @@ impl Client {
                 Throttle::Lowered(limit) => {
                     info!(
                         "Twilio answered 429: at most {} in flight from now on",
-                        requests(limit)
+                        counted(limit, "request", "requests")
                     );
                     if limit == 1 {
                         Charge::RequestAndBudget
@@ -623,7 +614,10 @@ impl Client {
             }
         } else {
             if let Some(limit) = permit.answered() {
-                debug!("at most {} in flight from now on", requests(limit));
+                debug!(
+                    "at most {} in flight from now on",
+                    counted(limit, "request", "requests")
+                );
             }
             Charge::RequestAndBudget
         };
@@ -679,24 +673,8 @@ impl Client {
     /// characters escaped, so that it can neither forge a line of output (a GitHub workflow command) nor
     /// drive the terminal.
     pub fn shown(&self, text: &str) -> String {
-        escape_controls(&self.redactor.text(text))
+        clean(&self.redactor.text(text))
     }
-}
-
-/// `text` with each control character (line breaks, escape, …) written as its Rust escape, such as `\n`.
-fn escape_controls(text: &str) -> String {
-    if !text.chars().any(char::is_control) {
-        return text.to_string();
-    }
-    text.chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_debug().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
 }
 
 /// `text` as a URL when a client of the API at `base` may follow it to a next page with its credentials:

@@ -7,6 +7,7 @@ use serde::de::{self, DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, 
 use serde::{Deserialize, Deserializer};
 
 use super::config::Redactor;
+use crate::text::counted;
 
 /// A Serverless service.
 #[derive(Debug, Clone, Deserialize)]
@@ -119,7 +120,7 @@ pub struct ResourceModel {
 }
 
 /// The start of a value quoted in an error, so a huge or hostile value cannot flood the message.
-fn quoted(value: &str) -> String {
+pub(crate) fn quoted(value: &str) -> String {
     const SHOWN: usize = 40;
     match value.char_indices().nth(SHOWN) {
         Some((end, _)) => format!("{:?}…", &value[..end]),
@@ -153,36 +154,45 @@ fn optional_sid<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Str
     Ok(sid)
 }
 
-/// A host name (letters, digits, `.`, `-`), so the live URLs built from it reach the host it names.
-fn host_name<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
-    let name = String::deserialize(deserializer)?;
-    let valid = !name.is_empty()
-        && name.len() <= 253
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
-    if valid {
-        Ok(name)
+/// A string that `valid` accepts; else an error quoting its start and saying it is not `what`.
+fn checked_string<'de, D: Deserializer<'de>>(
+    deserializer: D,
+    valid: impl Fn(&str) -> bool,
+    what: &str,
+) -> Result<String, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    if valid(&text) {
+        Ok(text)
     } else {
         Err(de::Error::custom(format!(
-            "{} is not a host name",
-            quoted(&name)
+            "{} is not {what}",
+            quoted(&text)
         )))
     }
 }
 
+/// A host name (letters, digits, `.`, `-`), so the live URLs built from it reach the host it names.
+fn host_name<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    let valid = |name: &str| {
+        !name.is_empty()
+            && name.len() <= 253
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+    };
+    checked_string(deserializer, valid, "a host name")
+}
+
 /// A route path: from `/`, with no spaces or control characters, so it cannot change the live URL's host.
 fn route_path<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
-    let path = String::deserialize(deserializer)?;
-    let valid = path.starts_with('/') && !path.chars().any(|c| c.is_whitespace() || c.is_control());
-    if valid {
-        Ok(path)
-    } else {
-        Err(de::Error::custom(format!(
-            "{} is not a route path (from \"/\", without spaces)",
-            quoted(&path)
-        )))
-    }
+    let valid = |path: &str| {
+        path.starts_with('/') && !path.chars().any(|c| c.is_whitespace() || c.is_control())
+    };
+    checked_string(
+        deserializer,
+        valid,
+        "a route path (from \"/\", without spaces)",
+    )
 }
 
 /// One page of a list.
@@ -306,18 +316,12 @@ impl ErrorBody {
         let mut parsed: ErrorBody = serde_json::from_slice(body).unwrap_or_default();
         if let Some(message) = &mut parsed.message {
             redactor.in_place(message);
-        }
-        if let Some(message) = &mut parsed.message
-            && let Some((cut, _)) = message.char_indices().nth(MAX_MESSAGE_CHARS)
-        {
-            let left_out = message[cut..].chars().count();
-            message.truncate(cut);
-            let unit = if left_out == 1 {
-                "character"
-            } else {
-                "characters"
-            };
-            message.push_str(&format!("… ({left_out} more {unit})"));
+            if let Some((cut, _)) = message.char_indices().nth(MAX_MESSAGE_CHARS) {
+                let left_out = message[cut..].chars().count();
+                message.truncate(cut);
+                let more = counted(left_out, "more character", "more characters");
+                message.push_str(&format!("… ({more})"));
+            }
         }
         parsed
     }

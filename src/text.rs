@@ -1,4 +1,5 @@
-//! Small text helpers shared by the renderers: escaping untrusted text for terminals, and plurals.
+//! Small text helpers shared by the renderers, the API client and the policy loader: escaping untrusted
+//! text for terminals, and plurals.
 
 /// Text from the API shown on a terminal: control characters (escape sequences, line breaks) are
 /// printed escaped, so a crafted path cannot rewrite the screen or forge lines.
